@@ -1,0 +1,260 @@
+"""Entry: argv parsing, logging, signal handlers, and the one place where errors become messages and exit codes.
+
+``run(tool, argv)`` runs a tool in-process and returns the exit code (tests use it through ``run_cli``);
+``tool_main(name)`` is what the console scripts call.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import sys
+import threading
+import traceback
+from typing import Any, Iterator, Sequence
+
+from . import __version__
+from .errors import ConfigError, ExitCode, FinkError, GracefulExit, UsageError
+from .plugins import PLUGINS_GROUP, TOOLS_GROUP, discover
+from .tool import Tool
+from .ui import UI, MaskingFilter, MaskingStream
+
+__all__ = ["run", "tool_main", "main", "load_tool", "version_lines", "FINK_TOOL"]
+
+FINK_DOC = """Usage:
+        fink config [<tool>] [-v]
+        fink version
+        fink <tool> [<args>...]
+
+Options:
+-h --help           show this
+-v --verbose        show debug messages
+
+Commands:
+  config            print the resolved configuration (defaults, config file, lookups) as JSON
+  version           print the versions of fink, its tools and plugins
+  <tool> <args>...  run a tool, the same as running the tool's own command (e.g. fink cloud deploy)
+"""
+
+FINK_TOOL = Tool(name="fink", doc=FINK_DOC,
+                 commands={"config": "fink.config_command:config_command", "version": "fink.cli:version_command"})
+
+_QUIET_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer", "placebo", "blinker", "werkzeug", "credstash")
+
+
+def load_tool(name: str) -> Tool:
+    for info in discover(TOOLS_GROUP):
+        if info.name == name:
+            try:
+                return info.entry_point.load()
+            except Exception as exc:
+                raise FinkError(f"Tool '{name}' ({info.dist}) failed to load: {exc}") from exc
+    raise UsageError(f"Tool '{name}' is not installed.",
+                     hint=f"Install it with `pip install fink-{name}`; `fink version` lists the installed tools.")
+
+
+def version_lines() -> list[str]:
+    lines = [f"fink version {__version__}"]
+    tools = discover(TOOLS_GROUP)
+    if tools:
+        lines.append("fink commands:")
+        lines += [f" * {t.display} {t.version}" for t in tools]
+    plugins = discover(PLUGINS_GROUP)
+    if plugins:
+        lines.append("fink plugins:")
+        lines += [f" * {p.display} version {p.version}" for p in plugins]
+    return lines
+
+
+def version_command(context: dict, config: dict) -> int:
+    ui: UI = context["_ui"]
+    from .update_check import newer
+    latest = context["_update_check"].latest() if context.get("_update_check") else None
+    if newer(latest, __version__):
+        ui.warn(f"Please consider an update to fink version: {latest}")
+    ui.lines(version_lines())
+    return 0
+
+
+# ---- logging ------------------------------------------------------------------------------------------------------
+class _UIHandler(logging.Handler):
+    def __init__(self, ui: UI):
+        super().__init__()
+        self.ui = ui
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = record.getMessage()
+            if record.levelno >= logging.ERROR:
+                self.ui.error(message)
+            elif record.levelno >= logging.WARNING:
+                self.ui.warn(message)
+            elif record.levelno >= logging.INFO:
+                self.ui.info(message)
+            else:
+                self.ui.debug(f"{record.name}: {message}")
+        except Exception:  # pragma: no cover - logging must never break a run
+            self.handleError(record)
+
+
+@contextlib.contextmanager
+def _logging_to(ui: UI) -> Iterator[None]:
+    root = logging.getLogger()
+    handler = _UIHandler(ui)
+    handler.addFilter(MaskingFilter(ui.secrets))
+    saved_level = root.level
+    saved_quiet = {name: logging.getLogger(name).level for name in _QUIET_LOGGERS}
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if ui.verbose else logging.INFO)
+    for name in _QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(saved_level)
+        for name, level in saved_quiet.items():
+            logging.getLogger(name).setLevel(level)
+
+
+@contextlib.contextmanager
+def _masked_std_streams(ui: UI) -> Iterator[None]:
+    """print() of plugins and hooks goes through the secret mask too."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = MaskingStream(saved[0], ui.secrets), MaskingStream(saved[1], ui.secrets)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+# ---- signals ------------------------------------------------------------------------------------------------------
+@contextlib.contextmanager
+def graceful_signals(ui: UI) -> Iterator[None]:
+    """SIGINT/SIGTERM raise GracefulExit inside the running command; a second signal ends the process at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[str] = []
+
+    def handler(signum: int, _frame: Any) -> None:
+        name = signal.Signals(signum).name
+        if received:
+            ui.error(f"Received {name} again - exiting immediately.")
+            os._exit(int(ExitCode.INTERRUPTED))
+        received.append(name)
+        raise GracefulExit(name)
+
+    saved = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, h in saved.items():
+            signal.signal(s, h)
+
+
+# ---- running a tool -----------------------------------------------------------------------------------------------
+def _parse(tool: Tool, argv: Sequence[str], ui: UI) -> dict | int:
+    from docopt import DocoptExit, docopt
+    if "-h" in argv or "--help" in argv:
+        ui.print(tool.doc.strip("\n"))
+        return int(ExitCode.SUCCESS)
+    try:
+        return dict(docopt(tool.doc, list(argv), default_help=False))
+    except DocoptExit as exc:
+        ui.err.write(str(exc).strip("\n") + "\n")
+        return int(ExitCode.USAGE)
+
+
+def run(tool: Tool | str, argv: Sequence[str] | None = None, *, environ: dict | None = None,
+        awsclient: Any = None, clock: Any = None, ui: UI | None = None, signals: bool = True) -> int:
+    """Run ``tool`` with ``argv`` in-process; returns the exit code. Never raises for expected failures."""
+    environ = os.environ if environ is None else environ
+    argv = list(sys.argv[1:] if argv is None else argv)
+    ui = ui or UI(environ=environ)
+    try:
+        tool = load_tool(tool) if isinstance(tool, str) else tool
+    except FinkError as exc:
+        ui.error(str(exc))
+        return int(exc.exit_code)
+    parsed = _parse(tool, argv, ui)
+    if isinstance(parsed, int):
+        return parsed
+    ui.verbose = bool(parsed.get("--verbose") or parsed.get("-v"))
+    command = tool.command_of(parsed)
+    if command is None:
+        ui.err.write(tool.doc.strip("\n") + "\n")
+        return int(ExitCode.USAGE)
+    with _logging_to(ui), _masked_std_streams(ui), (graceful_signals(ui) if signals else contextlib.nullcontext()):
+        return _run_command(tool, command, parsed, environ, awsclient, clock, ui)
+
+
+def _run_command(tool: Tool, command: str, arguments: dict, environ: Any, awsclient: Any, clock: Any,
+                 ui: UI) -> int:
+    from .awsclient import AWSClient
+    from .clock import Clock
+    awsclient = awsclient or AWSClient()
+    try:
+        if command in tool.plain_commands:
+            return _run_plain(tool, command, arguments, environ, awsclient, ui)
+        from .lifecycle import Run, run_lifecycle
+        env = environ.get("ENV")
+        if not env and command not in tool.non_config_commands and not (tool.name == "fink" and command == "version"):
+            raise ConfigError("'ENV' environment variable not set!",
+                              hint="Set it to the environment to work with, e.g. `export ENV=dev` reads fink_dev.*")
+        return run_lifecycle(Run(tool, command, arguments, env.lower() if env else None, awsclient, ui,
+                                 clock or Clock()))
+    except GracefulExit as exc:
+        ui.end_status()
+        ui.info(f"Received {exc.signal_name} signal - exiting command '{tool.name} {command}'")
+        return int(ExitCode.INTERRUPTED)
+    except FinkError as exc:
+        ui.end_status()
+        if ui.verbose:
+            ui.err.write(ui.mask(traceback.format_exc()))
+        ui.error(str(exc))
+        return int(exc.exit_code)
+    except Exception as exc:  # a bug: say so plainly, traceback only with -v
+        ui.end_status()
+        if ui.verbose:
+            ui.err.write(ui.mask(traceback.format_exc()))
+        ui.error(f"Unexpected error: {type(exc).__name__}: {exc}")
+        ui.info("Run again with -v to see the traceback, and please report it.")
+        return int(ExitCode.FAILURE)
+    finally:
+        if ui.verbose and getattr(awsclient, "call_counts", None):
+            _print_call_summary(awsclient, ui)
+
+
+def _run_plain(tool: Tool, command: str, arguments: dict, environ: Any, awsclient: Any, ui: UI) -> int:
+    from .update_check import UpdateCheck
+    context = {"version": __version__, "command": command, "tool": tool.name, "env": None,
+               "_arguments": arguments, "_ui": ui, "_awsclient": awsclient}
+    if command == "version":
+        context["_update_check"] = UpdateCheck(environ).start()
+        return version_command(context, {})
+    return tool.load_command(command)(context, {}) or 0
+
+
+def _print_call_summary(awsclient: Any, ui: UI) -> None:
+    ui.info(f"AWS calls: {awsclient.total_calls}")
+    for name, count in sorted(awsclient.call_counts.items()):
+        ui.info(f"  {name}: {count}")
+
+
+def tool_main(name: str) -> None:
+    """Console-script entry of a tool (``cloud``, ``code``, ``lambda``, ``api``)."""
+    sys.exit(run(name))
+
+
+def main() -> None:
+    """Console-script entry of ``fink``: ``fink <tool> <args>`` runs the tool, else fink's own commands."""
+    argv = sys.argv[1:]
+    sys.exit(dispatch_fink(argv))
+
+
+def dispatch_fink(argv: Sequence[str], **kwargs: Any) -> int:
+    if argv and not argv[0].startswith("-") and argv[0] not in FINK_TOOL.commands:
+        return run(argv[0], argv[1:], **kwargs)  # an unknown tool is reported as a usage error
+    return run(FINK_TOOL, argv, **kwargs)

@@ -1,0 +1,119 @@
+"""Configuration rules as small pure functions: merging, schema defaults and validation.
+
+Every tool and plugin ships a JSON Schema (YAML) for its section. Declared defaults are filled in before
+validation (the user's values win); validation reports *all* errors at once, each with its path.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+from .errors import ConfigError
+
+__all__ = ["SectionSchema", "deep_merge", "load_schema", "fill_defaults", "validation_errors", "validate_sections",
+           "get_path"]
+
+
+@dataclass(frozen=True)
+class SectionSchema:
+    """The schema of one config section, e.g. path ``("cloud",)`` or ``("plugins", "fink_lookups")``."""
+
+    path: tuple[str, ...]
+    schema: Mapping[str, Any]
+    owner: str  # the tool or plugin that ships it
+
+    @property
+    def dotted(self) -> str:
+        return ".".join(self.path)
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """A new dict: ``override`` wins; dicts merge recursively, lists and scalars replace."""
+    result = copy.deepcopy(dict(base))
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(result.get(key), Mapping):
+            result[key] = deep_merge(result[key], value)
+        else:
+            result[key] = copy.deepcopy(value)
+    return result
+
+
+def get_path(config: Mapping[str, Any], path: Iterable[str]) -> Any:
+    node: Any = config
+    for key in path:
+        if not isinstance(node, Mapping) or key not in node:
+            return None
+        node = node[key]
+    return node
+
+
+def load_schema(package: str, resource: str) -> dict[str, Any]:
+    """Read a schema file shipped inside ``package``."""
+    from importlib import resources
+
+    import yaml
+    text = resources.files(package).joinpath(resource).read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def _defaults_of(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """The defaults a schema declares for an object that is absent: its required object properties' defaults."""
+    out: dict[str, Any] = {}
+    required = set(schema.get("required", ()))
+    for name, prop in schema.get("properties", {}).items():
+        if "default" in prop:
+            out[name] = copy.deepcopy(prop["default"])
+        elif prop.get("type") == "object" and (name in required or name == "defaults"):
+            nested = _defaults_of(prop)
+            if nested:
+                out[name] = nested
+    return out
+
+
+def fill_defaults(instance: Mapping[str, Any], schema: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``instance`` with the schema's defaults filled in where the user set nothing."""
+    result = deep_merge(_defaults_of(schema), instance)
+    for name, prop in schema.get("properties", {}).items():
+        if isinstance(result.get(name), Mapping) and prop.get("type") == "object":
+            result[name] = fill_defaults(result[name], prop)
+        elif isinstance(result.get(name), list) and isinstance(prop.get("items"), Mapping):
+            items = prop["items"]
+            if items.get("type") == "object":
+                result[name] = [fill_defaults(i, items) if isinstance(i, Mapping) else i for i in result[name]]
+    return result
+
+
+def _format_error(prefix: str, error: Any) -> str:
+    path = ".".join([prefix] + [str(p) for p in error.absolute_path])
+    if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
+        allowed = sorted(error.schema.get("properties", {}))
+        unknown = sorted(k for k in error.instance if k not in allowed)
+        return (f"{path}: unknown key{'s' if len(unknown) > 1 else ''} {', '.join(repr(k) for k in unknown)} "
+                f"(allowed: {', '.join(allowed)})")
+    return f"{path}: {error.message}"
+
+
+def validation_errors(instance: Any, schema: Mapping[str, Any], prefix: str) -> list[str]:
+    """Every schema violation of ``instance`` as ``path: message`` lines, sorted by path."""
+    import jsonschema
+    validator_cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+    validator = validator_cls(schema)
+    errors = sorted(validator.iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path])
+    return [_format_error(prefix, e) for e in errors]
+
+
+def validate_sections(config: Mapping[str, Any], schemas: Iterable[SectionSchema]) -> None:
+    """Validate each present section (unless its ``defaults.validate`` is false); raise all errors at once."""
+    problems: list[str] = []
+    for section in schemas:
+        instance = get_path(config, section.path)
+        if instance is None:
+            continue
+        if isinstance(instance, Mapping) and get_path(instance, ("defaults", "validate")) is False:
+            continue
+        problems.extend(validation_errors(instance, section.schema, section.dotted))
+    if problems:
+        count = f"{len(problems)} error{'s' if len(problems) > 1 else ''}"
+        raise ConfigError(f"Configuration is invalid ({count}):\n" + "\n".join(f"  {p}" for p in problems),
+                          hint="Fix the values above in your fink_<env> config file.")

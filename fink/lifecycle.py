@@ -1,0 +1,196 @@
+"""The lifecycle: one run of ``<tool> <command>``, sending the signals in the guide's order.
+
+initialized -> config_read_* -> check_credentials_* -> lookup_* -> config_validation_* -> bundle_* (bundling
+commands only) -> command_* -> finalized; on failure ``error`` replaces the remaining steps and ``finalized`` still
+closes the run. Errors are re-raised to the entry module, which turns them into one message and one exit code.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import __version__
+from . import fink_signals as sig
+from .awsclient import AWSClient
+from .clock import Clock
+from .config import SectionSchema, fill_defaults, get_path, load_schema, validate_sections
+from .errors import ConfigError, FinkError, GracefulExit
+from .hooks import HookSet
+from .plugins import PLUGINS_GROUP, LoadedPlugin, deregister_plugins, load_plugins, register_plugins
+from .tool import Tool
+from .ui import UI
+from .utils import get_user
+
+__all__ = ["Run", "run_lifecycle", "collect_schemas", "plugin_section_name"]
+
+
+@dataclass
+class Run:
+    tool: Tool
+    command: str
+    arguments: dict
+    env: str | None
+    awsclient: AWSClient
+    ui: UI
+    clock: Clock = field(default_factory=Clock)
+
+
+def plugin_section_name(plugin: LoadedPlugin) -> str:
+    """The key of a plugin's section under ``plugins``: ``CONFIG_SECTION`` or its top-level package name."""
+    return getattr(plugin.module, "CONFIG_SECTION", None) or plugin.module.__name__.split(".")[0]
+
+
+def collect_schemas(tool: Tool, plugins: list[LoadedPlugin], tools: list[Tool] = ()) -> list[SectionSchema]:
+    schemas = []
+    for t in [tool, *tools]:
+        if t.schema and t.name != "fink":
+            schemas.append(SectionSchema((t.name,), load_schema(*t.schema), t.name))
+    for plugin in plugins:
+        ref = getattr(plugin.module, "CONFIG_SCHEMA", None)
+        if ref:
+            schemas.append(SectionSchema(("plugins", plugin_section_name(plugin)), load_schema(*ref),
+                                         plugin.info.display))
+    return schemas
+
+
+def _apply_defaults(config: dict, schemas: list[SectionSchema], run: Run) -> None:
+    """Fill in schema defaults in place. A tool section absent from the files gets only its ``defaults``
+    (validation off) when the command does not need config, and nothing otherwise."""
+    for section in schemas:
+        current = get_path(config, section.path)
+        if current is None:
+            is_own_tool = section.path == (run.tool.name,)
+            if section.path[0] != "plugins" and not (is_own_tool and run.command in run.tool.non_config_commands):
+                continue
+            filled = fill_defaults({}, section.schema)
+            if section.path[0] != "plugins":
+                filled = {"defaults": {**filled.get("defaults", {}), "validate": False}}
+        elif not isinstance(current, dict):
+            continue  # validation will name the wrong type
+        else:
+            filled = fill_defaults(current, section.schema)
+        node = config
+        for key in section.path[:-1]:
+            node = node.setdefault(key, {})
+        node[section.path[-1]] = filled
+
+
+def _check_tool_section(config: dict, context: dict, run: Run) -> None:
+    tool = run.tool
+    if tool.name == "fink" or run.command in tool.non_config_commands:
+        return
+    if not isinstance(config.get(tool.name), dict):
+        tried = context.get("_config_files_tried") or [f"fink_{run.env}.json", f"fink_{run.env}.yaml",
+                                                        f"fink_{run.env}.py"]
+        readers = [p for p in context.get("plugins", []) if "config" in p]
+        hint = (f"Looked for a '{tool.name}' section in: {', '.join(tried)} (in {os.getcwd()})."
+                if readers else "No config reader plugin is installed: pip install fink-config-reader")
+        raise ConfigError(f"Configuration missing for '{tool.name}'.", hint=hint)
+
+
+def _send(signal: Any, payload: Any) -> None:
+    signal.send(payload)
+
+
+def run_lifecycle(run: Run) -> int:
+    """Run the lifecycle for ``run``; returns the command's exit code or raises a FinkError/GracefulExit."""
+    plugins = load_plugins(PLUGINS_GROUP)
+    context: dict[str, Any] = {
+        "version": __version__, "command": run.command, "env": run.env, "tool": run.tool.name,
+        "plugins": [p.info.display for p in plugins], "user": get_user(),
+        "_arguments": run.arguments, "_awsclient": run.awsclient, "_ui": run.ui, "_clock": run.clock,
+    }
+    config: dict[str, Any] = {}
+    hooks = HookSet()
+    context["_hooks"] = hooks
+    register_plugins(plugins)
+    try:
+        result = _steps(run, plugins, context, config, hooks)
+    except GracefulExit as exc:
+        _fail(context, config, f"Interrupted by {exc.signal_name}", run.ui)
+        raise
+    except FinkError as exc:
+        _fail(context, config, str(exc), run.ui)
+        raise
+    except Exception as exc:
+        _fail(context, config, f"{type(exc).__name__}: {exc}", run.ui)
+        raise
+    finally:
+        hooks.close()
+        deregister_plugins(plugins)
+    return result
+
+
+def _fail(context: dict, config: dict, message: str, ui: UI) -> None:
+    context["error"] = ui.mask(message)
+    for signal, payload in ((sig.error, (context, config)), (sig.finalized, context)):
+        try:
+            signal.send(payload)
+        except Exception as exc:  # a failing error receiver must not hide the original failure
+            ui.debug(f"receiver of '{signal.name}' failed: {exc}")
+
+
+def _steps(run: Run, plugins: list[LoadedPlugin], context: dict, config: dict, hooks: HookSet) -> int:
+    tool, ui = run.tool, run.ui
+    sig.initialized.send(context)
+    sig.config_read_init.send((context, config))
+    _apply_defaults(config, collect_schemas(tool, plugins), run)
+    context["_schemas_applied"] = True
+    sig.config_read_finalized.send((context, config))
+    _register_hooks(config, hooks)
+    sig.check_credentials_init.send((context, config))
+    sig.check_credentials_finalized.send((context, config))
+    sig.lookup_init.send((context, config))
+    sig.lookup_finalized.send((context, config))
+    sig.config_validation_init.send((context, config))
+    _check_tool_section(config, context, run)
+    validate_sections(config, _sections_to_validate(run, plugins))
+    sig.config_validation_finalized.send((context, config))
+    if run.command in tool.bundle_commands:
+        sig.bundle_pre.send((context, config))
+        sig.bundle_init.send((context, config))
+        sig.bundle_finalized.send((context, config))
+    sig.command_init.send((context, config))
+    func = tool.load_command(run.command)
+    section = config if tool.name == "fink" else config.get(tool.name, {})
+    context["_config"] = config
+    code = func(context, section) or 0
+    if code:
+        raise CommandFailed(f"'{tool.name} {run.command}' failed.", code)
+    sig.command_finalized.send((context, config))
+    sig.finalized.send(context)
+    return 0
+
+
+def _sections_to_validate(run: Run, plugins: list[LoadedPlugin]) -> list[SectionSchema]:
+    """The running tool's section and the plugin sections; other tools' sections may hold unresolved lookups."""
+    if run.tool.name == "fink":
+        return []  # `fink config` validates what it prints itself
+    return collect_schemas(run.tool, plugins)
+
+
+def _register_hooks(config: dict, hooks: HookSet) -> None:
+    if os.path.isfile("cloudformation.py"):
+        _register_template_hooks(hooks)
+    hookfile = config.get("hookfile")
+    if hookfile:
+        if not os.path.isfile(hookfile):
+            raise ConfigError(f"hookfile '{hookfile}' not found (in {os.getcwd()}).")
+        hooks.add_file(hookfile)
+
+
+def _register_template_hooks(hooks: HookSet) -> None:
+    """cloudformation.py may define register()/deregister(); scanned without importing troposphere twice."""
+    with open("cloudformation.py", encoding="utf-8") as fh:
+        text = fh.read()
+    if "def register" in text or "def deregister" in text:
+        hooks.add_file("cloudformation.py")
+
+
+class CommandFailed(FinkError):
+    """A command returned a non-zero exit code after reporting its own problem."""
+
+    def __init__(self, message: str, code: int):
+        super().__init__(message)
+        self.exit_code = code  # type: ignore[assignment]

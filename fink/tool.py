@@ -1,0 +1,46 @@
+"""What a tool tells the core about itself.
+
+A tool distribution registers one :class:`Tool` in the entry-point group ``fink.tools``. The core parses the
+command line with the tool's docopt usage text, runs the lifecycle and calls the command function
+``func(context, config) -> int | None`` where ``config`` is the tool's own section of the configuration.
+Command functions are named as ``"module:function"`` strings and imported only when they run, so ``--help`` and
+``version`` never import botocore or troposphere.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+__all__ = ["Tool", "CommandFunc"]
+
+CommandFunc = Callable[[dict, dict], "int | None"]
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    doc: str
+    commands: Mapping[str, str]
+    #: commands that run without ``ENV`` and without the tool's config section (the schema's default of
+    #: ``defaults.non_config_commands`` repeats this list; a test keeps them equal)
+    non_config_commands: frozenset[str] = frozenset()
+    #: commands for which the lifecycle sends the ``bundle_*`` signals
+    bundle_commands: frozenset[str] = frozenset()
+    #: commands that run without the lifecycle (no config, no AWS), e.g. ``version``, ``clean``
+    plain_commands: frozenset[str] = frozenset({"version"})
+    #: ``(package, resource)`` of the JSON Schema (YAML) of the tool's config section
+    schema: tuple[str, str] | None = None
+    #: options that select the command's variant but are not commands themselves (docopt keys to skip)
+    extra: Mapping[str, object] = field(default_factory=dict)
+
+    def command_of(self, arguments: Mapping[str, object]) -> str | None:
+        """The command docopt selected: the first true key that is neither an option nor an ``<argument>``."""
+        for key, value in arguments.items():
+            if value is True and not key.startswith("-") and not key.startswith("<") and key in self.commands:
+                return key
+        return None
+
+    def load_command(self, command: str) -> CommandFunc:
+        module_name, _, func_name = self.commands[command].partition(":")
+        return getattr(importlib.import_module(module_name), func_name)

@@ -1,0 +1,175 @@
+"""All console output goes through here: streams, TTY detection, colour, live status lines and secret masking.
+
+Rules: only the UI prints. Results (tables, JSON, paths) go to stdout; messages, progress and logs go to stderr, so
+``--json`` output stays parseable. Values registered as secrets are replaced by ``****`` in everything written by
+fink, including ``print()`` calls of plugins and hooks (the run installs :class:`MaskingStream` wrappers) and log
+records (:class:`MaskingFilter`).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from typing import Any, Iterable, TextIO
+
+__all__ = ["UI", "MaskingStream", "MaskingFilter", "MASK", "use_color"]
+
+MASK = "****"
+_COLORS = {"red": "31", "green": "32", "yellow": "33", "blue": "34", "bold": "1", "dim": "2"}
+
+
+def use_color(stream: TextIO, environ: dict | None = None) -> bool:
+    """Colour only on a TTY and never when ``NO_COLOR`` is set (https://no-color.org)."""
+    environ = os.environ if environ is None else environ
+    if environ.get("NO_COLOR") is not None:
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+class Secrets:
+    """The set of secret values seen in this run; longest first so overlapping secrets mask fully."""
+
+    def __init__(self) -> None:
+        self._values: set[str] = set()
+
+    def add(self, value: Any) -> None:
+        text = str(value)
+        if len(text) >= 3:  # masking 1-2 character strings would garble every message
+            self._values.add(text)
+
+    def mask(self, text: str) -> str:
+        for value in sorted(self._values, key=len, reverse=True):
+            if value in text:
+                text = text.replace(value, MASK)
+        return text
+
+    def __bool__(self) -> bool:
+        return bool(self._values)
+
+
+class MaskingStream:
+    """A text stream wrapper that masks secrets in everything written to it."""
+
+    def __init__(self, stream: TextIO, secrets: Secrets):
+        self._stream = stream
+        self._secrets = secrets
+
+    def write(self, text: str) -> int:
+        self._stream.write(self._secrets.mask(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+class MaskingFilter(logging.Filter):
+    """Masks secrets in log records (message and arguments are merged first)."""
+
+    def __init__(self, secrets: Secrets):
+        super().__init__()
+        self._secrets = secrets
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self._secrets:
+            record.msg = self._secrets.mask(record.getMessage())
+            record.args = None
+        return True
+
+
+class UI:
+    """Console I/O of one run. Handed to commands and plugins as ``context['_ui']``."""
+
+    def __init__(self, out: TextIO | None = None, err: TextIO | None = None, *, verbose: bool = False,
+                 environ: dict | None = None, secrets: Secrets | None = None):
+        self.secrets = secrets or Secrets()
+        self._out = out
+        self._err = err
+        self.verbose = verbose
+        self._environ = os.environ if environ is None else environ
+        self._status_shown = False
+
+    # streams are looked up late so pytest's capsys and our own MaskingStream wrappers are honoured
+    @property
+    def out(self) -> TextIO:
+        return self._out or sys.stdout
+
+    @property
+    def err(self) -> TextIO:
+        return self._err or sys.stderr
+
+    @property
+    def is_tty(self) -> bool:
+        isatty = getattr(self.err, "isatty", None)
+        return bool(isatty and isatty())
+
+    @property
+    def color(self) -> bool:
+        return use_color(self.err, self._environ)
+
+    def register_secret(self, value: Any) -> None:
+        """Values registered here are replaced by ``****`` wherever fink writes."""
+        self.secrets.add(value)
+
+    def mask(self, text: str) -> str:
+        return self.secrets.mask(text)
+
+    def style(self, text: str, *styles: str) -> str:
+        if not self.color or not styles:
+            return text
+        codes = ";".join(_COLORS[s] for s in styles)
+        return f"\x1b[{codes}m{text}\x1b[0m"
+
+    # ---- results (stdout) ---------------------------------------------------------------------------------------
+    def print(self, text: str = "") -> None:
+        self._clear_status()
+        self.out.write(self.mask(text) + "\n")
+        self.out.flush()
+
+    def json(self, data: Any) -> None:
+        self.print(json.dumps(data, indent=2, sort_keys=True, default=str))
+
+    # ---- messages (stderr) --------------------------------------------------------------------------------------
+    def _message(self, text: str) -> None:
+        self._clear_status()
+        self.err.write(self.mask(text) + "\n")
+        self.err.flush()
+
+    def info(self, text: str) -> None:
+        self._message(text)
+
+    def success(self, text: str) -> None:
+        self._message(self.style(text, "green"))
+
+    def warn(self, text: str) -> None:
+        self._message(self.style(f"WARNING: {text}", "yellow"))
+
+    def error(self, text: str) -> None:
+        self._message(self.style(f"ERROR: {text}", "red"))
+
+    def debug(self, text: str) -> None:
+        if self.verbose:
+            self._message(self.style(f"DEBUG: {text}", "dim"))
+
+    # ---- live progress ------------------------------------------------------------------------------------------
+    def status(self, text: str) -> None:
+        """A compact status line redrawn in place on a TTY; ignored elsewhere (callers log plain lines there)."""
+        if not self.is_tty:
+            return
+        self.err.write("\r\x1b[K" + self.mask(text))
+        self.err.flush()
+        self._status_shown = True
+
+    def _clear_status(self) -> None:
+        if self._status_shown:
+            self.err.write("\r\x1b[K")
+            self._status_shown = False
+
+    def end_status(self) -> None:
+        self._clear_status()
+
+    # ---- prompts ------------------------------------------------------------------------------------------------
+    def lines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.print(line)

@@ -1,0 +1,2 @@
+"""fink.api: API Gateway deployments from swagger/OpenAPI"""
+__version__ = "1.0.0"

@@ -1,0 +1,17 @@
+"""Distribution ``fink-cloud``: CloudFormation deployments from troposphere templates"""
+from setuptools import find_packages, setup
+
+setup(
+    name="fink-cloud",
+    version="1.0.0",
+    description="fink.cloud: CloudFormation deployments from troposphere templates",
+    license="MIT",
+    python_requires=">=3.10",
+    packages=find_packages(include=["fink_cloud", "fink_cloud.*"]),
+    package_data={"fink_cloud": ["*.yaml", "*.json"]},
+    install_requires=["fink>=1.0.0", "troposphere>=4.0"],
+    entry_points={
+        "console_scripts": ["cloud = fink_cloud.cli:main"],
+        "fink.tools": ["cloud = fink_cloud.cli:TOOL"],
+    },
+)

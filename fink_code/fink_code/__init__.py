@@ -1,0 +1,2 @@
+"""fink.code: CodeDeploy bundles and deployments"""
+__version__ = "1.0.0"

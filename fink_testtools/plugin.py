@@ -1,0 +1,108 @@
+"""pytest fixtures for fink and fink plugin tests (registered through the ``pytest11`` entry point).
+
+- ``moto_server`` (session): moto on 127.0.0.1 at a free port, docker-less Lambda.
+- ``aws``: resets moto's state, points ``AWS_ENDPOINT_URL`` at it and sets dummy credentials; yields the server.
+- ``awsclient``: a fresh :class:`fink.awsclient.AWSClient`; tests marked ``@pytest.mark.placebo`` record or play
+  back their calls under ``tests/resources/placebo/<module>.<test>/`` according to ``PLACEBO_MODE``
+  (``playback`` by default, ``record``, or ``normal``).
+- ``logcapture``, ``temp_folder`` (a temporary working folder), ``project`` (copies a sample project from
+  ``tests/resources`` into the temporary folder), ``fake_clock`` and ``run_cli``.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from .helpers import LogCapture, run_cli as _run_cli
+from .moto_server import AWS_TEST_ENV, MotoServer
+
+# nothing a test runs may reach the internet: no PyPI update check, no real AWS endpoint
+os.environ.setdefault("FINK_NO_UPDATE_CHECK", "1")
+
+
+def pytest_configure(config: Any) -> None:
+    config.addinivalue_line("markers", "placebo: record/play back AWS calls (PLACEBO_MODE=record|playback|normal)")
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Any:
+    server = MotoServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def aws(moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> MotoServer:
+    moto_server.reset()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server.url)
+    for key, value in AWS_TEST_ENV.items():
+        monkeypatch.setenv(key, value)
+    for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+        monkeypatch.delenv(key, raising=False)
+    return moto_server
+
+
+def placebo_dir(request: Any) -> Path:
+    root = Path(str(request.config.rootpath)) / "tests" / "resources" / "placebo"
+    return root / f"{request.node.module.__name__.split('.')[-1]}.{request.node.name}"
+
+
+@pytest.fixture
+def awsclient(request: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    from fink.awsclient import AWSClient
+    client = AWSClient()
+    if request.node.get_closest_marker("placebo"):
+        mode = os.environ.get("PLACEBO_MODE", "playback")
+        if mode == "playback":  # dummy credentials; nothing is sent anywhere
+            for key, value in AWS_TEST_ENV.items():
+                monkeypatch.setenv(key, value)
+        path = placebo_dir(request)
+        if mode == "record":
+            shutil.rmtree(path, ignore_errors=True)
+        path.mkdir(parents=True, exist_ok=True)
+        client.attach_placebo(str(path), mode)
+    return client
+
+
+@pytest.fixture
+def logcapture() -> Any:
+    handler = LogCapture()
+    root = logging.getLogger()
+    saved = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    yield handler
+    root.removeHandler(handler)
+    root.setLevel(saved)
+
+
+@pytest.fixture
+def temp_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def project(request: Any, temp_folder: Path) -> Callable[[str], Path]:
+    """``project("sample_lambda")`` copies ``tests/resources/sample_lambda`` into the working folder."""
+    def copy(name: str) -> Path:
+        source = Path(str(request.config.rootpath)) / "tests" / "resources" / name
+        shutil.copytree(source, temp_folder, dirs_exist_ok=True)
+        return temp_folder
+    return copy
+
+
+@pytest.fixture
+def fake_clock() -> Any:
+    from fink.clock import FakeClock
+    return FakeClock()
+
+
+@pytest.fixture
+def run_cli() -> Callable[..., Any]:
+    return _run_cli

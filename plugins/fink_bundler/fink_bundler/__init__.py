@@ -1,0 +1,1 @@
+"""fink plugin: builds deterministic code bundles for lambda and code"""

@@ -1,0 +1,1 @@
+"""fink plugin: reads fink_<env>.json/.yaml/.py config files"""

@@ -1,0 +1,1 @@
+"""fink plugin: resolves lookup: values from stacks, SSM, credstash and ACM"""

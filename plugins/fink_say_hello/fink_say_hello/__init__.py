@@ -1,0 +1,1 @@
+"""fink plugin: greets the user (the reference plugin for plugin authors)"""

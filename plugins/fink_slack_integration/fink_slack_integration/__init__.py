@@ -1,0 +1,1 @@
+"""fink plugin: announces deployments on Slack"""

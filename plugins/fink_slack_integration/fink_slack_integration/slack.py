@@ -1,0 +1,9 @@
+"""Placeholder: implemented in its own issue."""
+
+
+def register():
+    pass
+
+
+def deregister():
+    pass
