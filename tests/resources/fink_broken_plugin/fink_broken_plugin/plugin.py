@@ -1,0 +1,5 @@
+"""Breaks the plugin contract: register() without deregister()."""
+
+
+def register():
+    pass
