@@ -25,5 +25,4 @@ setup(
         "console_scripts": ["fink = fink.cli:main"],
         "pytest11": ["fink_testtools = fink_testtools.plugin"],
     },
-    classifiers=["Programming Language :: Python :: 3", "License :: OSI Approved :: MIT License"],
 )
