@@ -53,8 +53,24 @@ def load_schema(package: str, resource: str) -> dict[str, Any]:
     from importlib import resources
 
     import yaml
-    text = resources.files(package).joinpath(resource).read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    path = resources.files(package).joinpath(resource)
+    if not path.is_file():
+        path = _shadowed_package_file(package, resource) or path
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def _shadowed_package_file(package: str, resource: str) -> Any:
+    """Run from the repository root, a tool's distribution folder (``fink_code/``) shadows its editable package
+    (``fink_code/fink_code/``) as a namespace package; its loaded submodules still know the real folder."""
+    import sys
+    from pathlib import Path
+    for name, module in list(sys.modules.items()):
+        origin = getattr(module, "__file__", None)
+        if name.startswith(package + ".") and name.count(".") == 1 and origin:
+            candidate = Path(origin).parent / resource
+            if candidate.is_file():
+                return candidate
+    return None
 
 
 def _defaults_of(schema: Mapping[str, Any]) -> dict[str, Any]:
