@@ -1,0 +1,184 @@
+"""``lambda deploy``: read the deployed function, plan (pure, :mod:`.deploy_plan`), show, execute, ping, report.
+
+Functions update asynchronously, so every change waits (on the injected clock) until the function is ready
+before the next one. A version is published only when something changed, and ``ACTIVE`` points at that numbered
+version; a failing ping keeps ``ACTIVE`` where it was when ``failDeploymentOnUnsuccessfulPing`` is set.
+"""
+from __future__ import annotations
+
+import base64
+import os
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from fink.clock import Backoff, Clock, Poller
+from fink.errors import ConfigError, FinkError
+from fink.ui import UI
+
+from .deploy_plan import RUNTIME_FAMILIES, DeployPlan, FunctionSpec, plan_deploy, plan_lines, spec_from_config
+from .seam_lambda import ALIAS, LambdaSeam, known_runtimes
+from .seam_logs import LogsSeam, log_group_name
+
+__all__ = ["Bundle", "bundle_of", "check_runtime", "deploy_function", "ping", "artifact_key", "INLINE_LIMIT"]
+
+INLINE_LIMIT = 50 * 1024 * 1024  # Lambda's limit for a zip uploaded directly (larger ones go through S3)
+WAIT = Backoff(initial=1.0, factor=1.5, maximum=5.0, timeout=900.0)
+PING_PAYLOAD = b'{"lambda_action": "ping"}'
+
+
+@dataclass(frozen=True)
+class Bundle:
+    path: str
+    sha256: str
+    size: int
+
+    def read(self) -> bytes:
+        with open(self.path, "rb") as fh:
+            return fh.read()
+
+
+def bundle_of(context: Mapping[str, Any]) -> Bundle:
+    """The artifact the bundler plugin built on ``bundle_init`` (a clear error when no bundler is installed)."""
+    path = context.get("_bundle_file")
+    if not path:
+        raise ConfigError("No bundle was built: no bundler plugin is installed (or it did not run).",
+                          hint="Install the bundler plugin: pip install fink-bundler")
+    if not os.path.isfile(path):
+        raise FinkError(f"The bundle {path} does not exist.", hint="Run `lambda bundle` and check its output.")
+    sha = context.get("_bundle_sha256")
+    if not sha:
+        from fink.s3 import sha256_b64
+        with open(path, "rb") as fh:
+            sha = sha256_b64(fh.read())
+    return Bundle(path, sha, int(context.get("_bundle_size") or os.path.getsize(path)))
+
+
+def check_runtime(runtime: str) -> None:
+    """The runtime must be one botocore's Lambda model knows, of a family the bundler builds for."""
+    runtimes = known_runtimes()
+    if runtime not in runtimes or not runtime.startswith(RUNTIME_FAMILIES):
+        family = [r for r in runtimes if r.startswith(RUNTIME_FAMILIES) and not r.endswith("-edge")]
+        raise ConfigError(f"lambda.lambda.runtime: '{runtime}' is not a Lambda python or nodejs runtime.",
+                          hint="Runtimes botocore knows: " + ", ".join(family))
+
+
+def artifact_key(region: str, name: str, sha256: str) -> str:
+    """Content-addressed S3 key: the same code always lands on the same key."""
+    digest = base64.urlsafe_b64encode(base64.b64decode(sha256)).decode().rstrip("=")
+    return f"lambda/{region}/{name}/{digest}.zip"
+
+
+# ---- the steps ----------------------------------------------------------------------------------------------------
+class Deployer:
+    """Executes a :class:`DeployPlan` for one function."""
+
+    def __init__(self, context: Mapping[str, Any], config: Mapping[str, Any], spec: FunctionSpec, bundle: Bundle):
+        self.ui: UI = context["_ui"]
+        self.clock: Clock = context["_clock"]
+        self.awsclient = context["_awsclient"]
+        self.region = (config.get("deployment") or {}).get("region") or self.awsclient.region
+        self.bucket = (config.get("deployment") or {}).get("artifactBucket")
+        self.seam = LambdaSeam(self.awsclient, self.region)
+        self.logs = LogsSeam(self.awsclient, self.region)
+        self.spec, self.bundle = spec, bundle
+
+    def read_and_plan(self) -> DeployPlan:
+        found = self.seam.get_function(self.spec.name)
+        remote = found["Configuration"] if found else None
+        alias = self.seam.get_alias(self.spec.name) if found else None
+        retention = self.logs.retention(log_group_name(self.spec.name)) if self.spec.retention else None
+        return plan_deploy(self.spec, self.bundle.sha256, remote, alias and alias["FunctionVersion"], retention)
+
+    def code(self) -> dict[str, Any]:
+        """``Code`` for create/update: through the artifact bucket when configured, else inline."""
+        if self.bucket:
+            from fink.s3 import upload_if_missing
+            key = artifact_key(self.region, self.spec.name, self.bundle.sha256)
+            if upload_if_missing(self.awsclient, self.bucket, key, self.bundle.read()):
+                self.ui.info(f"uploaded s3://{self.bucket}/{key}")
+            return {"S3Bucket": self.bucket, "S3Key": key}
+        if self.bundle.size > INLINE_LIMIT:
+            raise FinkError(f"The bundle is {self.bundle.size // 2**20} MB; Lambda takes at most 50 MB inline.",
+                            hint="Set deployment.artifactBucket so fink uploads the code through S3.")
+        return {"ZipFile": self.bundle.read()}
+
+    def wait_ready(self) -> dict[str, Any]:
+        name = self.spec.name
+
+        def step() -> dict[str, Any] | None:
+            conf = self.seam.get_configuration(name)
+            if "Failed" in (conf.get("State"), conf.get("LastUpdateStatus")):
+                reason = conf.get("LastUpdateStatusReason") or conf.get("StateReason") or "no reason given"
+                raise FinkError(f"The update of '{name}' failed: {reason}",
+                                hint="Fix the cause and run `lambda deploy` again.")
+            ready = conf.get("State", "Active") == "Active" and conf.get("LastUpdateStatus", "Successful") == "Successful"
+            return conf if ready else None
+        return Poller(self.clock, WAIT).poll(step, what=f"function '{name}' to be ready")
+
+    def create(self) -> None:
+        params = {"FunctionName": self.spec.name, "Code": self.code(), "Publish": False,
+                  "Architectures": list(self.spec.architectures), **self.configuration()}
+        if not self.spec.subnets:
+            params.pop("VpcConfig")
+        self.seam.create_function(**params)
+        self.wait_ready()
+
+    def configuration(self) -> dict[str, Any]:
+        from .deploy_plan import desired_configuration
+        return desired_configuration(self.spec)
+
+    def execute(self, plan: DeployPlan) -> str | None:
+        """Run the changes; returns the newly published version (or None)."""
+        if plan.create:
+            self.create()
+        if plan.upload_code:
+            self.seam.update_code(FunctionName=plan.name, Architectures=list(self.spec.architectures), **self.code())
+            self.wait_ready()
+        if plan.config_changes:
+            self.seam.update_configuration(FunctionName=plan.name, **plan.config_changes)
+            self.wait_ready()
+        if plan.set_retention is not None:
+            self.logs.set_retention(log_group_name(plan.name), plan.set_retention)
+        if plan.publish:
+            return self.seam.publish_version(plan.name, plan.local_sha, f"fink deploy {plan.local_sha}")
+        return None
+
+
+def ping(seam: LambdaSeam, name: str, qualifier: str | None) -> tuple[bool, str]:
+    """Invoke with the ping payload; ``(answered alive, what it answered)``."""
+    response = seam.invoke(name, PING_PAYLOAD, qualifier)
+    text = response["Payload"].decode("utf-8", "replace")
+    return (not response.get("FunctionError") and "alive" in text), text
+
+
+def deploy_function(context: Mapping[str, Any], config: Mapping[str, Any]) -> int:
+    ui: UI = context["_ui"]
+    spec = spec_from_config(config)
+    check_runtime(spec.runtime)
+    deployer = Deployer(context, config, spec, bundle_of(context))
+    plan = deployer.read_and_plan()
+    for line in plan_lines(plan):
+        ui.info(f"{spec.name}: {line}")
+    version = deployer.execute(plan) or plan.alias_version
+    _ping_and_activate(context, config, deployer.seam, spec.name, version, moved=version != plan.alias_version)
+    return 0
+
+
+def _ping_and_activate(context: Mapping[str, Any], config: Mapping[str, Any], seam: LambdaSeam, name: str,
+                       version: str | None, moved: bool) -> None:
+    ui: UI = context["_ui"]
+    alive, answer = ping(seam, name, version)
+    if alive:
+        ui.info(f"{name}: version {version} answers the ping")
+    elif config["lambda"].get("failDeploymentOnUnsuccessfulPing"):
+        raise FinkError(f"Version {version} of '{name}' did not answer the ping with 'alive' (it said: "
+                        f"{answer[:200]}); {ALIAS} was not moved.",
+                        hint="Check `lambda logs " + name + "`; the handler should answer "
+                             "{\"lambda_action\": \"ping\"} with \"alive\".")
+    else:
+        ui.warn(f"version {version} of '{name}' did not answer the ping with 'alive' (it said: {answer[:200]}).")
+    if moved:
+        seam.set_alias(name, version)
+        ui.success(f"Deployed '{name}': {ALIAS} -> version {version}")
+    else:
+        ui.success(f"'{name}' is up to date: {ALIAS} stays at version {version}")
