@@ -58,6 +58,8 @@ def _settings(config: dict) -> tuple[Any, ...]:
 def deploy(context: dict, config: dict) -> int:
     from . import deployer
     from .aws_codedeploy import CodeDeploy
+    from fink.render import duration
+
     from .report import console_url
     ui, awsclient = context["_ui"], context["_awsclient"]
     target, bucket, log_group, timeout, ignore_stop = _settings(config)
@@ -75,14 +77,15 @@ def deploy(context: dict, config: dict) -> int:
         state = codedeploy.deployment(deployment_id)
         ui.info(f"Not waiting (--no-wait): deployment {deployment_id} is {state.status}")
         return 0
-    watcher = deployer.Watcher(codedeploy, ui, context["_clock"], float(timeout))
+    clock = context["_clock"]
+    started = clock.monotonic()
     try:
-        state = watcher.wait(deployment_id)
+        state = deployer.Watcher(codedeploy, ui, clock, float(timeout)).wait(deployment_id)
     except GracefulExit as exc:
         deployer.stop_deployment(codedeploy, ui, deployment_id, exc.signal_name)
         raise
     if state.status != "Succeeded":
         deployer.explain_failure(codedeploy, awsclient, ui, state, log_group)
         raise deployer.failure_error(state)
-    ui.success(f"Deployment {deployment_id} succeeded.")
+    ui.success(f"Deployment {deployment_id} succeeded in {duration(clock.monotonic() - started)}.")
     return 0

@@ -90,12 +90,11 @@ def explain_failure(codedeploy: CodeDeploy, awsclient: AWSClient, ui: UI, state:
                     log_group: str) -> None:
     """Writes the diagnostics of a failed or stopped deployment: per instance its status, first failed lifecycle
     event and recent log lines."""
-    ui.error(deployment_outcome(state))
     instances = codedeploy.instances(state.deployment_id)
     if not instances:
-        ui.info("No instances took part in the deployment.")
+        ui.info(f"No instances took part in deployment {state.deployment_id}.")
         return
-    ui.info(instance_table(instances))
+    ui.info(f"Instances of deployment {state.deployment_id}:\n{instance_table(instances)}")
     for instance in instances:
         if _needs_details(instance):
             lines = _log_lines(lambda i=instance: aws_logs.recent_lines(
@@ -120,7 +119,6 @@ def stop_deployment(codedeploy: CodeDeploy, ui: UI, deployment_id: str, signal_n
 
 
 def failure_error(state: DeploymentState) -> DeploymentFailed:
-    verb = "was stopped" if state.status == "Stopped" else "failed"
-    return DeploymentFailed(f"Deployment {state.deployment_id} {verb}.",
+    return DeploymentFailed(deployment_outcome(state),
                             hint="See the diagnostics above; fix the revision and run `code deploy` again.")
 

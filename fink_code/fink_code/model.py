@@ -111,7 +111,7 @@ def _failed_event(events: list[Mapping[str, Any]]) -> FailedEvent | None:
 
 
 def _last_event(events: list[Mapping[str, Any]]) -> str:
-    started = [e for e in events if e.get("status") not in (None, "Pending")]
+    started = [e for e in events if e.get("status") not in (None, "Pending", "Skipped")]
     return f"{started[-1].get('lifecycleEventName', '')} ({started[-1]['status']})" if started else ""
 
 

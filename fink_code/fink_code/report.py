@@ -23,17 +23,17 @@ def progress_line(state: DeploymentState, elapsed: float) -> str:
 
 
 def deployment_outcome(state: DeploymentState) -> str:
-    """One line: the final status and what CodeDeploy said about it."""
-    text = f"Deployment {state.deployment_id} {state.status}"
-    if state.error_code or state.error_message:
-        text += f": {state.error_message} ({state.error_code})" if state.error_code else f": {state.error_message}"
-    return text
+    """One line: how the deployment ended and what CodeDeploy said about it."""
+    verb = {"Stopped": "was stopped", "Failed": "failed", "Succeeded": "succeeded"}.get(state.status, state.status)
+    text = f"Deployment {state.deployment_id} {verb}"
+    if state.error_message:
+        text += f": {state.error_message}" + (f" ({state.error_code})" if state.error_code else "")
+    return text if state.error_message else text + "."
 
 
 def instance_table(instances: Sequence[InstanceReport]) -> str:
-    rows = [(i.instance_id, i.status, i.last_event,
-             i.failed_event.name if i.failed_event else "") for i in instances]
-    return table(["instance", "status", "last lifecycle event", "failed event"], rows)
+    rows = [(i.instance_id, i.status, i.last_event) for i in instances]
+    return table(["instance", "status", "last lifecycle event"], rows)
 
 
 def _quoted(text: str) -> list[str]:

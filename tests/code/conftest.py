@@ -85,9 +85,10 @@ def check_golden(name, text):
     """Compares ``text`` with ``golden/<name>``; ``FINK_UPDATE_GOLDEN=1`` rewrites the file instead."""
     path = GOLDEN / name
     if os.environ.get("FINK_UPDATE_GOLDEN") == "1":
-        path.write_text(text, encoding="utf-8")
+        path.write_text(text, encoding="utf-8", newline="")
     assert path.exists(), f"golden file {path} missing: run with FINK_UPDATE_GOLDEN=1 and review it"
-    assert text == path.read_text(encoding="utf-8")
+    with open(path, encoding="utf-8", newline="") as fh:  # keep the \r of in-place status lines
+        assert text == fh.read()
 
 
 @pytest.fixture
