@@ -7,7 +7,7 @@ example:
 
 test:
 	@bash scripts/bootstrap.sh
-	.venv/bin/python -m pytest
+	.venv/bin/pytest
 
 docs:
 	@bash scripts/bootstrap.sh
