@@ -10,7 +10,7 @@ DOC = """Usage:
         api export [-v]
         api list [--json] [-v]
         api apikey-create <keyname> [-v]
-        api apikey-list [-v]
+        api apikey-list [--json] [-v]
         api apikey-delete [-v]
         api custom-domain-create [-v]
         api version

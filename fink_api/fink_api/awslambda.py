@@ -1,0 +1,35 @@
+"""The Lambda seam of the api tool: the aliases an API invokes and their resource policies."""
+from __future__ import annotations
+
+from fink.awsclient import AWSClient, aws_errors, error_code
+
+__all__ = ["LambdaAliases"]
+
+
+class LambdaAliases:
+    """Reads alias ARNs and policies and grants API Gateway the right to invoke an alias."""
+
+    def __init__(self, awsclient: AWSClient, region: str | None = None):
+        self.client = awsclient.get_client("lambda", region)
+
+    def alias_arn(self, function: str, alias: str) -> str:
+        with aws_errors(f"Reading alias {alias} of Lambda function {function}",
+                        hint="Deploy the function first (`lambda deploy`), or fix api.lambda.entries."):
+            return self.client.get_alias(FunctionName=function, Name=alias)["AliasArn"]
+
+    def policy(self, function: str, alias: str) -> str | None:
+        """The alias's resource policy document (JSON text), ``None`` when it has none."""
+        from botocore.exceptions import ClientError
+        try:
+            return self.client.get_policy(FunctionName=function, Qualifier=alias)["Policy"]
+        except ClientError as exc:
+            if error_code(exc) == "ResourceNotFoundException":
+                return None
+            with aws_errors(f"Reading the policy of {function}:{alias}"):
+                raise
+
+    def add_permission(self, function: str, alias: str, statement_id: str, source_arn: str) -> None:
+        with aws_errors(f"Allowing API Gateway to invoke {function}:{alias}"):
+            self.client.add_permission(FunctionName=function, Qualifier=alias, StatementId=statement_id,
+                                       Action="lambda:InvokeFunction", Principal="apigateway.amazonaws.com",
+                                       SourceArn=source_arn)

@@ -1,0 +1,32 @@
+"""The Route53 seam of the api tool: reading and upserting the record of a custom domain."""
+from __future__ import annotations
+
+from typing import Any
+
+from fink.awsclient import AWSClient, aws_errors
+
+from .plan import dotted as _dotted
+
+__all__ = ["Route53Records"]
+
+
+class Route53Records:
+    def __init__(self, awsclient: AWSClient):
+        self.client = awsclient.get_client("route53")
+
+    def record(self, zone_id: str, name: str, record_type: str) -> dict[str, Any] | None:
+        """The record set ``name``/``record_type`` in the zone, or ``None``."""
+        with aws_errors(f"Reading DNS record {name} in hosted zone {zone_id}",
+                        hint="Check customDomain.hostedDomainZoneId."):
+            response = self.client.list_resource_record_sets(HostedZoneId=zone_id, StartRecordName=_dotted(name),
+                                                             StartRecordType=record_type, MaxItems="1")
+        for record in response.get("ResourceRecordSets", []):
+            if _dotted(record["Name"]).lower() == _dotted(name).lower() and record["Type"] == record_type:
+                return record
+        return None
+
+    def upsert(self, zone_id: str, record: dict[str, Any]) -> None:
+        with aws_errors(f"Writing DNS record {record['Name']} in hosted zone {zone_id}"):
+            self.client.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={
+                "Comment": "fink api custom domain",
+                "Changes": [{"Action": "UPSERT", "ResourceRecordSet": record}]})
