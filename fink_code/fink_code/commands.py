@@ -6,12 +6,13 @@ module never builds one, so ``code`` without the plugin fails with a message nam
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import Any
 
 from fink.errors import ConfigError, FinkError, GracefulExit
 from fink.s3 import sha256_b64
 
-__all__ = ["bundle", "deploy", "DEFAULT_TIMEOUT"]
+__all__ = ["bundle", "deploy", "DeploySettings", "DEFAULT_TIMEOUT"]
 
 #: seconds ``code deploy`` waits (the schema's default of ``deployment.timeout``; a test keeps them equal)
 DEFAULT_TIMEOUT = 3600
@@ -40,9 +41,20 @@ def bundle(context: dict, config: dict) -> int:
     return 0
 
 
-def _settings(config: dict) -> tuple[Any, ...]:
-    """What deploy needs from the config: target, bucket, log group, timeout, ignore-stop-failures."""
-    from .aws_codedeploy import DeploymentTarget
+@dataclass(frozen=True)
+class DeploySettings:
+    """What ``deploy`` needs from the config section, checked."""
+
+    application: str
+    group: str
+    config_name: str
+    bucket: str
+    log_group: str
+    timeout: float
+    ignore_stop_failures: bool
+
+
+def _settings(config: dict) -> DeploySettings:
     cd = config["codedeploy"]
     bucket = cd.get("artifactsBucket")
     if not bucket:
@@ -50,42 +62,56 @@ def _settings(config: dict) -> tuple[Any, ...]:
                           hint="Add the S3 bucket name to code.codedeploy in your fink_<env> config.")
     deployment = config.get("deployment") or {}
     log_group = deployment.get("LogGroup") or config.get("defaults", {}).get("log_group", "/var/log/messages")
-    target = DeploymentTarget(cd["applicationName"], cd["deploymentGroupName"], cd["deploymentConfigName"])
-    return (target, bucket, log_group, deployment.get("timeout", DEFAULT_TIMEOUT),
-            bool(deployment.get("ignoreApplicationStopFailures", False)))
+    return DeploySettings(cd["applicationName"], cd["deploymentGroupName"], cd["deploymentConfigName"], bucket,
+                          log_group, float(deployment.get("timeout", DEFAULT_TIMEOUT)),
+                          bool(deployment.get("ignoreApplicationStopFailures", False)))
 
 
 def deploy(context: dict, config: dict) -> int:
-    from . import deployer
     from .aws_codedeploy import CodeDeploy
-    from fink.render import duration
+    settings = _settings(config)
+    path, sha = _bundle(context)
+    codedeploy = CodeDeploy(context["_awsclient"])
+    deployment_id = _start(context, codedeploy, settings, path, sha)
+    if context["_arguments"].get("--no-wait"):
+        state = codedeploy.deployment(deployment_id)
+        context["_ui"].info(f"Not waiting (--no-wait): deployment {deployment_id} is {state.status}")
+        return 0
+    _follow(context, codedeploy, settings, deployment_id)
+    return 0
 
+
+def _start(context: dict, codedeploy: Any, settings: DeploySettings, path: str, sha: str) -> str:
+    """Uploads the bundle and creates the deployment; returns its id (printed on stdout)."""
+    from . import deployer
+    from .aws_codedeploy import DeploymentTarget
     from .report import console_url
     ui, awsclient = context["_ui"], context["_awsclient"]
-    target, bucket, log_group, timeout, ignore_stop = _settings(config)
-    path, sha = _bundle(context)
     with open(path, "rb") as fh:
-        revision = deployer.upload_bundle(awsclient, ui, bucket, target.application, fh.read(), sha)
-    codedeploy = CodeDeploy(awsclient)
+        revision = deployer.upload_bundle(awsclient, ui, settings.bucket, settings.application, fh.read(), sha)
+    target = DeploymentTarget(settings.application, settings.group, settings.config_name)
     deployment_id = codedeploy.create_deployment(
         target, revision, description=f"code deploy by {context.get('user') or 'fink'}",
-        ignore_stop_failures=ignore_stop)
+        ignore_stop_failures=settings.ignore_stop_failures)
     ui.info(f"Created deployment {deployment_id} of {target.application}/{target.group} "
             f"({target.config}): {console_url(deployment_id, awsclient.region)}")
     ui.print(deployment_id)
-    if context["_arguments"].get("--no-wait"):
-        state = codedeploy.deployment(deployment_id)
-        ui.info(f"Not waiting (--no-wait): deployment {deployment_id} is {state.status}")
-        return 0
-    clock = context["_clock"]
+    return deployment_id
+
+
+def _follow(context: dict, codedeploy: Any, settings: DeploySettings, deployment_id: str) -> None:
+    """Waits for the deployment; stops it on SIGINT/SIGTERM; explains a failure and raises it."""
+    from fink.render import duration
+
+    from . import deployer
+    ui, clock = context["_ui"], context["_clock"]
     started = clock.monotonic()
     try:
-        state = deployer.Watcher(codedeploy, ui, clock, float(timeout)).wait(deployment_id)
+        state = deployer.Watcher(codedeploy, ui, clock, settings.timeout).wait(deployment_id)
     except GracefulExit as exc:
         deployer.stop_deployment(codedeploy, ui, deployment_id, exc.signal_name)
         raise
     if state.status != "Succeeded":
-        deployer.explain_failure(codedeploy, awsclient, ui, state, log_group)
+        deployer.explain_failure(codedeploy, context["_awsclient"], ui, state, settings.log_group)
         raise deployer.failure_error(state)
     ui.success(f"Deployment {deployment_id} succeeded in {duration(clock.monotonic() - started)}.")
-    return 0
