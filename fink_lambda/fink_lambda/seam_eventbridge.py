@@ -1,0 +1,55 @@
+"""The EventBridge (CloudWatch Events) seam: rules and their targets."""
+from __future__ import annotations
+
+from typing import Any
+
+from fink.awsclient import AWSClient, aws_errors, error_code
+
+__all__ = ["EventBridgeSeam"]
+
+
+class EventBridgeSeam:
+    def __init__(self, awsclient: AWSClient, region: str | None = None):
+        self.client = awsclient.get_client("events", region)
+
+    def rule(self, name: str) -> dict[str, Any] | None:
+        from botocore.exceptions import ClientError
+        try:
+            return self.client.describe_rule(Name=name)
+        except ClientError as exc:
+            if error_code(exc) == "ResourceNotFoundException":
+                return None
+            with aws_errors(f"Reading rule {name}"):
+                raise
+
+    def targets(self, rule: str) -> list[dict[str, Any]]:
+        with aws_errors(f"Listing the targets of rule {rule}"):
+            pages = self.client.get_paginator("list_targets_by_rule").paginate(Rule=rule)
+            return [t for page in pages for t in page["Targets"]]
+
+    def put_rule(self, **params: Any) -> str:
+        with aws_errors(f"Writing rule {params['Name']}"):
+            return self.client.put_rule(**params)["RuleArn"]
+
+    def put_target(self, rule: str, target: dict[str, Any]) -> None:
+        with aws_errors(f"Adding target {target['Id']} to rule {rule}"):
+            response = self.client.put_targets(Rule=rule, Targets=[target])
+        if response.get("FailedEntryCount"):
+            raise_failed(f"Adding target {target['Id']} to rule {rule}", response)
+
+    def remove_target(self, rule: str, target_id: str) -> None:
+        with aws_errors(f"Removing target {target_id} from rule {rule}"):
+            response = self.client.remove_targets(Rule=rule, Ids=[target_id])
+        if response.get("FailedEntryCount"):
+            raise_failed(f"Removing target {target_id} from rule {rule}", response)
+
+    def delete_rule(self, name: str) -> None:
+        with aws_errors(f"Deleting rule {name}"):
+            self.client.delete_rule(Name=name)
+
+
+def raise_failed(what: str, response: dict[str, Any]) -> None:
+    from fink.errors import AWSError
+    entry = (response.get("FailedEntries") or [{}])[0]
+    raise AWSError(f"{what} failed: {entry.get('ErrorMessage')} ({entry.get('ErrorCode')})",
+                   code=str(entry.get("ErrorCode", "")), aws_message=str(entry.get("ErrorMessage", "")))
