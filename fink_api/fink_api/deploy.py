@@ -154,12 +154,13 @@ def _usage_plan_actions(s: Services, api: Mapping[str, Any], api_id: str) -> lis
 def ensure_custom_domain(s: Services, domain: Mapping[str, Any], api_id: str, stage: str, ui: UI) -> int:
     """Domain with certificate, base path mapping and DNS record; returns the number of changes."""
     name = domain["domainName"]
-    changes = execute(p.plan_domain(s.apigw.domain(name), domain), s, ui)
-    changes += execute(p.plan_base_path(s.apigw.base_path_mappings(name), name, domain["basePath"], api_id, stage),
-                       s, ui)
+    current = s.apigw.domain(name)
+    changes = execute(p.plan_domain(current, domain), s, ui)
+    mappings = s.apigw.base_path_mappings(name) if current else []  # a new domain has no mappings yet
+    changes += execute(p.plan_base_path(mappings, name, domain["basePath"], api_id, stage), s, ui)
     wanted = p.record_for(domain["route53Record"], s.apigw.domain(name) or {})
-    current = s.route53.record(domain["hostedDomainZoneId"], wanted["Name"], wanted["Type"])
-    changes += execute(p.plan_record(current, wanted, domain["hostedDomainZoneId"]), s, ui)
+    record = s.route53.record(domain["hostedDomainZoneId"], wanted["Name"], wanted["Type"])
+    changes += execute(p.plan_record(record, wanted, domain["hostedDomainZoneId"]), s, ui)
     return changes
 
 
