@@ -1,0 +1,170 @@
+"""The CloudFormation seam: every CloudFormation call of the cloud tool, named by intent.
+
+Rules: only this module (and the other ``aws_*`` seams) import botocore or look into a ``ClientError``; pagination
+happens here; AWS errors become :class:`fink.errors.AWSError` with a message that says what failed.
+Two AWS quirks are handled here so that the rest of the tool sees one behaviour:
+
+* an empty change set: AWS creates a FAILED change set ("The submitted information didn't contain changes"),
+  moto refuses at CreateChangeSet ("No updates are to be performed."). Both become ``None`` from
+  :meth:`CloudFormation.create_change_set` and no change set is left behind.
+* throttling while polling events: :meth:`CloudFormation.new_events` returns ``None`` instead of raising, so the
+  poller simply tries again after its next (longer) interval.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from fink.awsclient import AWSClient, aws_errors, error_code
+from fink.clock import Backoff, Clock, Poller
+from fink.servicediscovery import describe_stack
+
+__all__ = ["CloudFormation", "CAPABILITIES", "NO_CHANGES_MARKERS", "THROTTLING_CODES"]
+
+CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
+NO_CHANGES_MARKERS = ("didn't contain changes", "No updates are to be performed")
+THROTTLING_CODES = ("Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException")
+_LIVE_STATUSES = [  # every status except DELETE_COMPLETE
+    "CREATE_IN_PROGRESS", "CREATE_FAILED", "CREATE_COMPLETE", "ROLLBACK_IN_PROGRESS", "ROLLBACK_FAILED",
+    "ROLLBACK_COMPLETE", "DELETE_IN_PROGRESS", "DELETE_FAILED", "UPDATE_IN_PROGRESS",
+    "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "UPDATE_COMPLETE", "UPDATE_FAILED", "UPDATE_ROLLBACK_IN_PROGRESS",
+    "UPDATE_ROLLBACK_FAILED", "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE",
+    "REVIEW_IN_PROGRESS", "IMPORT_IN_PROGRESS", "IMPORT_COMPLETE", "IMPORT_ROLLBACK_IN_PROGRESS",
+    "IMPORT_ROLLBACK_FAILED", "IMPORT_ROLLBACK_COMPLETE",
+]
+
+
+def _is_no_changes(text: str) -> bool:
+    return any(marker in text for marker in NO_CHANGES_MARKERS)
+
+
+class CloudFormation:
+    """Intent-named CloudFormation calls over one cached client."""
+
+    def __init__(self, awsclient: AWSClient):
+        self.awsclient = awsclient
+        self.client = awsclient.get_client("cloudformation")
+
+    # ---- reading ------------------------------------------------------------------------------------------------
+    def describe_stack(self, stack_name: str) -> dict[str, Any] | None:
+        return describe_stack(self.awsclient, stack_name)
+
+    def list_stacks(self) -> list[dict[str, Any]]:
+        with aws_errors("Listing stacks"):
+            pages = self.client.get_paginator("list_stacks").paginate(StackStatusFilter=_LIVE_STATUSES)
+            return [s for page in pages for s in page["StackSummaries"]]
+
+    def stack_resources(self, stack_name: str) -> list[dict[str, Any]]:
+        with aws_errors(f"Listing the resources of stack '{stack_name}'"):
+            pages = self.client.get_paginator("list_stack_resources").paginate(StackName=stack_name)
+            return [r for page in pages for r in page["StackResourceSummaries"]]
+
+    def processed_template(self, stack_name: str) -> dict[str, Any]:
+        import json
+        with aws_errors(f"Reading the template of stack '{stack_name}'"):
+            body = self.client.get_template(StackName=stack_name, TemplateStage="Processed")["TemplateBody"]
+        return json.loads(body) if isinstance(body, str) else dict(body)
+
+    def latest_event_id(self, stack_id: str) -> str | None:
+        with aws_errors(f"Reading the events of stack '{stack_id}'"):
+            events = self.client.describe_stack_events(StackName=stack_id)["StackEvents"]
+        return events[0]["EventId"] if events else None
+
+    def _event_pages(self, stack_id: str) -> Iterator[list[dict[str, Any]]]:
+        token = None
+        while True:
+            kwargs = {"StackName": stack_id, **({"NextToken": token} if token else {})}
+            page = self.client.describe_stack_events(**kwargs)
+            yield page["StackEvents"]
+            token = page.get("NextToken")
+            if not token:
+                return
+
+    def new_events(self, stack_id: str, after_event_id: str | None) -> list[dict[str, Any]] | None:
+        """Events newer than ``after_event_id``, oldest first; ``None`` when AWS throttled this poll."""
+        from botocore.exceptions import ClientError
+        found: list[dict[str, Any]] = []
+        try:
+            for page in self._event_pages(stack_id):
+                for event in page:  # newest first
+                    if event["EventId"] == after_event_id:
+                        return list(reversed(found))
+                    found.append(event)
+        except ClientError as exc:
+            if error_code(exc) in THROTTLING_CODES:
+                return None
+            with aws_errors(f"Reading the events of stack '{stack_id}'"):
+                raise
+        return list(reversed(found))
+
+    # ---- change sets --------------------------------------------------------------------------------------------
+    def create_change_set(self, request: dict[str, Any], clock: Clock, timeout: float) -> dict[str, Any] | None:
+        """Create a change set and wait until it is ready; ``None`` (and nothing left behind) when it is empty."""
+        from botocore.exceptions import ClientError
+        stack = request["StackName"]
+        try:
+            created = self.client.create_change_set(**request, Capabilities=CAPABILITIES)
+        except ClientError as exc:
+            if _is_no_changes(str(exc)):
+                return None
+            with aws_errors(f"Creating a change set for stack '{stack}'",
+                            hint="Check the template and the parameters (cloud generate writes the template)."):
+                raise
+        ids = {"ChangeSetName": created["Id"], "StackName": created.get("StackId") or stack}
+        change_set = self._wait_for_change_set(ids, clock, timeout)
+        if change_set["Status"] == "FAILED":
+            reason = change_set.get("StatusReason", "")
+            self.delete_change_set(ids)
+            if _is_no_changes(reason):
+                return None
+            from fink.errors import AWSError
+            raise AWSError(f"CloudFormation refused the change set for stack '{stack}': {reason}",
+                           code="ChangeSetFailed", aws_message=reason,
+                           hint="Fix the template or the parameters and deploy again.")
+        return change_set
+
+    def _wait_for_change_set(self, ids: dict[str, str], clock: Clock, timeout: float) -> dict[str, Any]:
+        def step() -> dict[str, Any] | None:
+            change_set = self.describe_change_set(ids)
+            return change_set if change_set["Status"] in ("CREATE_COMPLETE", "FAILED") else None
+        poller = Poller(clock, Backoff(initial=1.0, factor=1.5, maximum=5.0, timeout=timeout))
+        return poller.poll(step, what=f"the change set of stack '{ids['StackName']}'")
+
+    def describe_change_set(self, ids: dict[str, str]) -> dict[str, Any]:
+        """The change set with all pages of ``Changes`` merged."""
+        with aws_errors(f"Describing the change set of stack '{ids['StackName']}'"):
+            first = self.client.describe_change_set(**ids)
+            changes, token = list(first.get("Changes", [])), first.get("NextToken")
+            while token:
+                page = self.client.describe_change_set(**ids, NextToken=token)
+                changes += page.get("Changes", [])
+                token = page.get("NextToken")
+        return {**first, "Changes": changes}
+
+    def delete_change_set(self, ids: dict[str, str]) -> None:
+        with aws_errors(f"Deleting the change set of stack '{ids['StackName']}'"):
+            self.client.delete_change_set(**ids)
+
+    def execute_change_set(self, ids: dict[str, str]) -> None:
+        with aws_errors(f"Executing the change set of stack '{ids['StackName']}'"):
+            self.client.execute_change_set(**ids)
+
+    # ---- stack operations ---------------------------------------------------------------------------------------
+    def create_stack(self, request: dict[str, Any], policy_json: str) -> str:
+        """Create a stack from a change-set style request; returns the stack id."""
+        kwargs = {k: v for k, v in request.items() if k not in ("ChangeSetType", "ChangeSetName")}
+        with aws_errors(f"Creating stack '{request['StackName']}'",
+                        hint="Check the template and the parameters (cloud generate writes the template)."):
+            return self.client.create_stack(**kwargs, Capabilities=CAPABILITIES, StackPolicyBody=policy_json)["StackId"]
+
+    def set_stack_policy(self, stack_name: str, policy_json: str) -> None:
+        with aws_errors(f"Setting the stack policy of stack '{stack_name}'"):
+            self.client.set_stack_policy(StackName=stack_name, StackPolicyBody=policy_json)
+
+    def cancel_update(self, stack_name: str) -> None:
+        with aws_errors(f"Cancelling the update of stack '{stack_name}'"):
+            self.client.cancel_update_stack(StackName=stack_name)
+
+    def delete_stack(self, stack_name: str, role_arn: str | None = None) -> None:
+        kwargs = {"StackName": stack_name, **({"RoleARN": role_arn} if role_arn else {})}
+        with aws_errors(f"Deleting stack '{stack_name}'"):
+            self.client.delete_stack(**kwargs)

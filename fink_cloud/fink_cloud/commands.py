@@ -1,0 +1,147 @@
+"""The cloud commands: thin orchestration of read -> plan -> show -> execute -> report.
+
+Each function is ``command(context, config) -> int | None`` with ``config`` the ``cloud`` section.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from fink.errors import ConfigError, FinkError
+from fink.render import iso_utc, table
+
+__all__ = ["deploy", "preview", "list", "delete", "generate", "dot", "stop", "start"]
+
+_list = list  # ``list`` is a command name below
+
+
+def _cfn(context: dict) -> Any:
+    from .cfn import CloudFormation
+    return CloudFormation(context["_awsclient"])
+
+
+def _stack_name(config: dict) -> str:
+    name = (config.get("stack") or {}).get("StackName")
+    if not name:
+        raise ConfigError("cloud.stack.StackName is not set.",
+                          hint="Add a cloud section with stack.StackName to your fink_<env> config file.")
+    return name
+
+
+def _show_outputs(ui: Any, outputs: dict[str, str]) -> None:
+    if outputs:
+        ui.print(table(["Output", "Value"], sorted(outputs.items())))
+
+
+def deploy(context: dict, config: dict) -> int:
+    from .deployer import execute_plan, make_plan, outputs_of, parameter_table
+    ui, cfn = context["_ui"], _cfn(context)
+    plan = make_plan(context, config, cfn)
+    if plan.parameter_changes:
+        ui.info("Parameter changes:\n" + parameter_table(plan.parameter_changes))
+    if not plan.has_changes:
+        ui.success(f"No changes: stack '{plan.stack_name}' is up to date.")
+        outputs = outputs_of(plan.stack)
+    else:
+        status = execute_plan(context, config, cfn, plan)
+        ui.success(f"Stack '{plan.stack_name}' is {status}.")
+        outputs = outputs_of(cfn.describe_stack(plan.stack_name))
+    context["stack_output"] = outputs
+    _show_outputs(ui, outputs)
+    return 0
+
+
+def preview(context: dict, config: dict) -> int:
+    from .deployer import discard_plan, make_plan
+    from .preview import preview_data, render_preview
+    ui, cfn = context["_ui"], _cfn(context)
+    plan = make_plan(context, config, cfn, preview=True)
+    try:
+        data = preview_data(plan)
+    finally:
+        discard_plan(plan, cfn)
+    if context["_arguments"].get("--json"):
+        ui.json(data)
+    else:
+        ui.print(render_preview(data, ui))
+    return 0
+
+
+def list(context: dict, config: dict) -> int:  # noqa: A001 - the command is called list
+    ui = context["_ui"]
+    stacks = sorted(_cfn(context).list_stacks(), key=lambda s: s["StackName"])
+    rows = [{"StackName": s["StackName"], "StackStatus": s["StackStatus"],
+             "LastChange": iso_utc(s.get("LastUpdatedTime") or s.get("CreationTime"))} for s in stacks]
+    if context["_arguments"].get("--json"):
+        ui.json(rows)
+    elif rows:
+        ui.print(table(["Stack", "Status", "Last change (UTC)"], [_list(r.values()) for r in rows]))
+    else:
+        ui.info("No stacks.")
+    return 0
+
+
+def delete(context: dict, config: dict) -> int:
+    from .deployer import timeout_of
+    from .events import StackWatcher, failure_summary
+    ui, cfn, name = context["_ui"], _cfn(context), _stack_name(config)
+    if not context["_arguments"].get("--force"):
+        ui.info("Nothing deleted: add -f to delete the stack.")
+        return 0
+    stack = cfn.describe_stack(name)
+    if stack is None:
+        ui.info(f"Stack '{name}' does not exist; nothing to delete.")
+        return 0
+    watcher = StackWatcher(cfn, ui, context["_clock"], stack["StackId"], name, cfn.latest_event_id(stack["StackId"]),
+                           timeout_of(config))
+    cfn.delete_stack(name, config["stack"].get("RoleARN"))
+    ui.info(f"Deleting stack '{name}' ...")
+    status = watcher.watch()
+    if status != "DELETE_COMPLETE":
+        raise FinkError(failure_summary(name, status, watcher.events, stack["StackId"]),
+                        hint="Remove or retain the resource that could not be deleted, then run `cloud delete -f` "
+                             "again.")
+    ui.success(f"Stack '{name}' deleted.")
+    return 0
+
+
+def generate(context: dict, config: dict) -> int:
+    from .template import load_template, template_json
+    name = _stack_name(config)
+    template, _ = load_template(context, config)
+    path = f"{name}-generated-cf-template.json"
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(template_json(template))
+    context["_ui"].info("Template written to:")
+    context["_ui"].print(os.path.abspath(path))
+    return 0
+
+
+def dot(context: dict, config: dict) -> int:
+    from .dot import render_svg, template_graph
+    from .template import load_template
+    template, _ = load_template(context, config)
+    with open("cloudformation.dot", "w", encoding="utf-8") as fh:
+        fh.write(template_graph(template))
+    svg = render_svg("cloudformation.dot", "cloudformation.svg")
+    context["_ui"].info("Graph of the template's resources written to:")
+    context["_ui"].print(os.path.abspath(svg))
+    return 0
+
+
+def _stop_start(context: dict, config: dict, action: str) -> int:
+    from .stopstart import run_start, run_stop
+    ui, name = context["_ui"], _stack_name(config)
+    if (config.get("deployment") or {}).get("DisableStop"):
+        ui.info(f"Stack '{name}' is excluded from stop/start (deployment.DisableStop); nothing to do.")
+        return 0
+    (run_stop if action == "stop" else run_start)(context, config, name)
+    return 0
+
+
+def stop(context: dict, config: dict) -> int:
+    return _stop_start(context, config, "stop")
+
+
+def start(context: dict, config: dict) -> int:
+    return _stop_start(context, config, "start")

@@ -1,0 +1,231 @@
+"""cloud deploy and cloud preview: read the stack, plan a change set, then execute it or only show it.
+
+Both commands build the same :class:`Plan` (template, parameters, parameter changes and a ready change set);
+``deploy`` executes it and follows the stack, ``preview`` renders it and deletes the change set (and the empty
+REVIEW_IN_PROGRESS stack CloudFormation creates for a new stack's change set).
+
+A new stack is the one exception: ``deploy`` creates it with CreateStack (everything is new, so there is nothing
+to review, and CreateStack sets the stack policy atomically). It also keeps the local emulator usable: moto does
+not fill in a stack's outputs when a CREATE change set is executed.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+from fink.errors import ConfigError, FinkError, GracefulExit
+from fink.render import table
+
+from .cfn import CloudFormation
+from .events import SUCCESS_STATUSES, StackWatcher, failure_summary
+from .params import ParameterChange, check_parameters, parameter_changes, parameter_list
+from .template import MAX_BODY_BYTES, load_template, stack_policies
+
+__all__ = ["Plan", "make_plan", "execute_plan", "discard_plan", "check_deployable", "parameter_table",
+           "outputs_of", "timeout_of"]
+
+_BLOCKED = {
+    "ROLLBACK_COMPLETE": ("Stack '{name}' is in ROLLBACK_COMPLETE: its creation failed and it cannot be updated.",
+                          "Delete it with `cloud delete -f`, then run `cloud deploy` again."),
+    "ROLLBACK_FAILED": ("Stack '{name}' is in ROLLBACK_FAILED: its creation failed and the rollback too.",
+                        "Delete it with `cloud delete -f` (retained resources may need manual cleanup)."),
+    "DELETE_FAILED": ("Stack '{name}' is in DELETE_FAILED.",
+                      "Find the resource that could not be deleted, remove it, then run `cloud delete -f`."),
+    "UPDATE_ROLLBACK_FAILED": ("Stack '{name}' is in UPDATE_ROLLBACK_FAILED.",
+                               "Continue the rollback: aws cloudformation continue-update-rollback "
+                               "--stack-name {name}"),
+}
+
+
+@dataclass(frozen=True)
+class Plan:
+    stack_name: str
+    change_set_type: str                  # CREATE or UPDATE
+    stack: dict[str, Any] | None          # the stack before the change (None: it did not exist)
+    parameter_changes: list[ParameterChange]
+    change_set: dict[str, Any] | None     # None: nothing to change, or a new stack created with CreateStack
+    module: ModuleType | None             # cloudformation.py (for its stack policy functions)
+    request: dict[str, Any]               # the change set request (CreateStack takes the same arguments)
+
+    @property
+    def creates_stack(self) -> bool:
+        """A new stack that deploy creates with CreateStack (no change set)."""
+        return self.stack is None and self.change_set is None
+
+    @property
+    def has_changes(self) -> bool:
+        return self.change_set is not None or self.creates_stack
+
+    @property
+    def ids(self) -> dict[str, str]:
+        assert self.change_set is not None
+        return {"ChangeSetName": self.change_set["ChangeSetId"], "StackName": self.change_set["StackId"]}
+
+
+def timeout_of(config: dict) -> float:
+    return float(config.get("deployment", {}).get("timeout", 3600))
+
+
+def check_deployable(stack: dict[str, Any] | None) -> None:
+    """Refuse stacks that CloudFormation cannot update, with the way forward."""
+    if stack is None:
+        return
+    name, status = stack["StackName"], stack["StackStatus"]
+    if status in _BLOCKED:
+        message, hint = _BLOCKED[status]
+        raise FinkError(message.format(name=name), hint=hint.format(name=name))
+    if status.endswith("_IN_PROGRESS") and status != "REVIEW_IN_PROGRESS":
+        raise FinkError(f"Stack '{name}' is busy ({status}).",
+                        hint="Wait until CloudFormation has finished, then deploy again.")
+
+
+def _is_new(stack: dict[str, Any] | None) -> bool:
+    return stack is None or stack["StackStatus"] == "REVIEW_IN_PROGRESS"
+
+
+def _template_source(context: dict, config: dict, body: str) -> dict[str, str]:
+    """TemplateBody, or TemplateURL after uploading to ``stack.artifactBucket`` (required above 51,200 bytes)."""
+    bucket = config["stack"].get("artifactBucket")
+    if not bucket:
+        if len(body.encode()) > MAX_BODY_BYTES:
+            raise ConfigError(f"The template has {len(body.encode())} bytes, more than CloudFormation accepts "
+                              f"inline ({MAX_BODY_BYTES}).",
+                              hint="Set cloud.stack.artifactBucket to an S3 bucket; the template is uploaded there.")
+        return {"TemplateBody": body}
+    from fink.s3 import s3_url, upload_if_missing
+    awsclient = context["_awsclient"]
+    digest = hashlib.sha256(body.encode()).hexdigest()[:16]
+    key = f"cloud/{awsclient.region}/{config['stack']['StackName']}/{digest}.json"
+    upload_if_missing(awsclient, bucket, key, body.encode(), ContentType="application/json")
+    return {"TemplateURL": s3_url(bucket, key, awsclient.region)}
+
+
+def _change_set_request(context: dict, config: dict, body: str, change_set_type: str) -> dict[str, Any]:
+    stack = config["stack"]
+    request: dict[str, Any] = {
+        "StackName": stack["StackName"], "ChangeSetType": change_set_type,
+        "ChangeSetName": "fink-" + context["_clock"].now().strftime("%Y%m%d%H%M%S"),
+        "Parameters": parameter_list(config.get("parameters") or {}),
+        **_template_source(context, config, body),
+    }
+    if stack.get("RoleARN"):
+        request["RoleARN"] = stack["RoleARN"]
+    if "NotificationARNs" in stack:
+        request["NotificationARNs"] = list(stack["NotificationARNs"])
+    return request
+
+
+def make_plan(context: dict, config: dict, cfn: CloudFormation, *, preview: bool = False) -> Plan:
+    """Read the stack, check template and parameters, and create (but not execute) the change set.
+
+    For a stack that does not exist yet only a preview creates a change set."""
+    if not config.get("stack", {}).get("StackName"):
+        raise ConfigError("cloud.stack.StackName is not set.", hint="Add it to the cloud section of your config.")
+    template, module = load_template(context, config)
+    template_params = template.get("Parameters", {})
+    check_parameters(template_params, config.get("parameters") or {})
+    stack = cfn.describe_stack(config["stack"]["StackName"])
+    check_deployable(stack)
+    new_params = parameter_list(config.get("parameters") or {})
+    changes = [] if _is_new(stack) else parameter_changes(template_params, stack.get("Parameters", []), new_params)
+    change_set_type = "CREATE" if _is_new(stack) else "UPDATE"
+    request = _change_set_request(context, config, json.dumps(template, indent=2), change_set_type)
+    change_set = None
+    if stack is not None or preview:
+        change_set = cfn.create_change_set(request, context["_clock"], timeout_of(config))
+    return Plan(config["stack"]["StackName"], change_set_type, stack, changes, change_set, module, request)
+
+
+def parameter_table(changes: list[ParameterChange]) -> str:
+    rows = [(c.key, "(not set)" if c.old is None else c.old, "(not set)" if c.new is None else c.new)
+            for c in changes]
+    return table(["Parameter", "Old value", "New value"], rows)
+
+
+def discard_plan(plan: Plan, cfn: CloudFormation) -> None:
+    """Remove what planning left in AWS: the change set and a stack that exists only for it."""
+    if plan.change_set is not None:
+        cfn.delete_change_set(plan.ids)
+    if plan.change_set_type == "CREATE":
+        stack = cfn.describe_stack(plan.stack_name)
+        if stack is not None and stack["StackStatus"] == "REVIEW_IN_PROGRESS":
+            cfn.delete_stack(stack["StackId"])
+
+
+def outputs_of(stack: dict[str, Any] | None) -> dict[str, str]:
+    return {o["OutputKey"]: o["OutputValue"] for o in (stack or {}).get("Outputs", [])}
+
+
+# ---- executing ------------------------------------------------------------------------------------------------
+def execute_plan(context: dict, config: dict, cfn: CloudFormation, plan: Plan) -> str:
+    """Execute the change set, follow the stack and apply the stack policy; returns the final status."""
+    ui = context["_ui"]
+    policy, during = stack_policies(plan.module, bool(context["_arguments"].get("--override-stack-policy")))
+    if plan.creates_stack:
+        ui.info(f"Creating stack '{plan.stack_name}' ...")
+        stack_id = cfn.create_stack(plan.request, json.dumps(policy))
+        watcher = _watcher(context, config, cfn, plan, stack_id, None)
+    else:
+        stack_id = plan.change_set["StackId"]  # type: ignore[index]
+        _apply_update_policy(ui, cfn, plan, stack_id, policy, during)
+        watcher = _watcher(context, config, cfn, plan, stack_id, cfn.latest_event_id(stack_id))
+        cfn.execute_change_set(plan.ids)
+        ui.info(f"{'Creating' if plan.change_set_type == 'CREATE' else 'Updating'} stack '{plan.stack_name}' ...")
+    status = _follow(cfn, ui, watcher, plan)
+    if status not in SUCCESS_STATUSES:
+        raise FinkError(failure_summary(plan.stack_name, status, watcher.events, stack_id),
+                        hint=_failure_hint(plan.change_set_type))
+    if not plan.creates_stack and (plan.change_set_type == "CREATE" or during is not None):
+        cfn.set_stack_policy(stack_id, json.dumps(policy))
+    return status
+
+
+def _watcher(context: dict, config: dict, cfn: CloudFormation, plan: Plan, stack_id: str,
+             after: str | None) -> StackWatcher:
+    return StackWatcher(cfn, context["_ui"], context["_clock"], stack_id, plan.stack_name, after, timeout_of(config))
+
+
+def _apply_update_policy(ui: Any, cfn: CloudFormation, plan: Plan, stack_id: str, policy: dict,
+                         during: dict | None) -> None:
+    """ExecuteChangeSet takes no policy: the policy for this update is set before and restored afterwards."""
+    if plan.change_set_type != "UPDATE":
+        return
+    if during is not None:
+        ui.info("Applying the stack policy for this update" + (
+            " (--override-stack-policy: every update action allowed)" if during is not policy else ""))
+    cfn.set_stack_policy(stack_id, json.dumps(during or policy))
+
+
+def _failure_hint(change_set_type: str) -> str:
+    if change_set_type == "CREATE":
+        return "The stack was rolled back. Fix the cause, delete the stack with `cloud delete -f`, then deploy again."
+    return "The stack was rolled back to its previous state. Fix the cause and deploy again."
+
+
+def _follow(cfn: CloudFormation, ui: Any, watcher: StackWatcher, plan: Plan) -> str:
+    """Follow the stack; on SIGINT/SIGTERM cancel an update and follow its rollback, then re-raise."""
+    try:
+        return watcher.watch()
+    except GracefulExit as exc:
+        if plan.change_set_type == "CREATE":
+            ui.warn(f"Stack '{plan.stack_name}' is still being created ({watcher.status or 'CREATE_IN_PROGRESS'}); "
+                    "CloudFormation carries on without fink. When it has finished, run `cloud deploy` again or "
+                    "remove the stack with `cloud delete -f`.")
+            raise
+        _cancel_update(cfn, ui, watcher, plan, exc)
+        raise
+
+
+def _cancel_update(cfn: CloudFormation, ui: Any, watcher: StackWatcher, plan: Plan, exc: GracefulExit) -> None:
+    ui.warn(f"Received {exc.signal_name}: cancelling the update of stack '{plan.stack_name}' and following its "
+            "rollback (send the signal again to exit at once).")
+    try:
+        cfn.cancel_update(plan.stack_name)
+    except FinkError as error:
+        ui.warn(f"Could not cancel the update: {error.message}")
+        return
+    status = watcher.watch()
+    ui.info(f"Stack '{plan.stack_name}' is now {status}.")

@@ -1,0 +1,55 @@
+"""cloud preview, pure: a planned change set as JSON-able data and as a table in which replacements and
+removals stand out."""
+from __future__ import annotations
+
+from typing import Any
+
+from fink.render import table
+
+__all__ = ["preview_data", "render_preview", "change_rows"]
+
+
+def change_rows(change_set: dict[str, Any] | None) -> list[dict[str, str]]:
+    rows = []
+    for change in (change_set or {}).get("Changes", []):
+        rc = change.get("ResourceChange", {})
+        replacement = rc.get("Replacement") or ("-" if rc.get("Action") != "Modify" else "Unknown")
+        rows.append({"Action": rc.get("Action", ""), "LogicalResourceId": rc.get("LogicalResourceId", ""),
+                     "ResourceType": rc.get("ResourceType", ""), "Replacement": replacement})
+    return rows
+
+
+def preview_data(plan: Any) -> dict[str, Any]:
+    """What a deploy would do: the stack, whether it is new, resource changes and parameter changes."""
+    return {
+        "StackName": plan.stack_name,
+        "ChangeSetType": plan.change_set_type,
+        "Changes": change_rows(plan.change_set),
+        "ParameterChanges": [{"ParameterKey": c.key, "OldValue": c.old, "NewValue": c.new}
+                             for c in plan.parameter_changes],
+    }
+
+
+def _styled(row: dict[str, str], ui: Any) -> list[str]:
+    cells = list(row.values())
+    if row["Action"] == "Remove" or row["Replacement"] in ("True", "Conditional"):
+        return [ui.style(c, "red", "bold") if ui else c for c in cells]
+    return cells
+
+
+def render_preview(data: dict[str, Any], ui: Any = None) -> str:
+    title = f"Stack '{data['StackName']}' ({'new stack' if data['ChangeSetType'] == 'CREATE' else 'update'})"
+    if not data["Changes"] and not data["ParameterChanges"]:
+        return f"{title}: no changes."
+    parts = [title + ":"]
+    if data["Changes"]:
+        parts.append(table(["Action", "Logical ID", "Resource type", "Replacement"],
+                           [_styled(r, ui) for r in data["Changes"]]))
+    if data["ParameterChanges"]:
+        parts.append(table(["Parameter", "Old value", "New value"],
+                           [["(not set)" if v is None else v for v in p.values()] for p in data["ParameterChanges"]]))
+    removals = sum(r["Action"] == "Remove" for r in data["Changes"])
+    replacements = sum(r["Replacement"] in ("True", "Conditional") for r in data["Changes"])
+    if removals or replacements:
+        parts.append(f"Attention: {removals} removal(s), {replacements} (possible) replacement(s).")
+    return "\n\n".join(parts)

@@ -1,0 +1,118 @@
+"""The user's template: ``cloudformation.py`` in the working folder (or ``stack.TemplateBody``), and stack policies.
+
+``generate_template()`` or ``generate_template(context, config)`` may return JSON text, a dict or a troposphere
+``Template``; the tool always works with the template as a dict. ``get_stack_policy()`` and
+``get_stack_policy_during_update()`` in the same file replace the default stack policies.
+"""
+from __future__ import annotations
+
+import inspect
+import json
+import os
+from types import ModuleType
+from typing import Any, Mapping
+
+from fink.errors import ConfigError
+
+__all__ = ["TEMPLATE_FILE", "load_template_module", "generate", "load_template", "stack_policies",
+           "DEFAULT_POLICY", "OVERRIDE_POLICY", "template_json", "MAX_BODY_BYTES"]
+
+TEMPLATE_FILE = "cloudformation.py"
+MAX_BODY_BYTES = 51_200  # CloudFormation's limit for TemplateBody; larger templates must go through S3
+
+DEFAULT_POLICY = {"Statement": [
+    {"Effect": "Allow", "Action": "Update:Modify", "Principal": "*", "Resource": "*"},
+    {"Effect": "Deny", "Action": ["Update:Replace", "Update:Delete"], "Principal": "*", "Resource": "*"},
+]}
+#: ``--override-stack-policy``: every update action is allowed, for that update only
+OVERRIDE_POLICY = {"Statement": [{"Effect": "Allow", "Action": "Update:*", "Principal": "*", "Resource": "*"}]}
+
+
+def load_template_module(path: str = TEMPLATE_FILE) -> ModuleType:
+    from fink.hooks import load_module_from_file
+    if not os.path.isfile(path):
+        raise ConfigError(f"No {path} in {os.getcwd()}.",
+                          hint="Write a cloudformation.py with a generate_template() function (see the cloud docs), "
+                               "or set cloud.stack.TemplateBody.")
+    return load_module_from_file(path, name="fink_cloud_template")
+
+
+def _to_dict(result: Any) -> dict[str, Any]:
+    if hasattr(result, "to_dict") and callable(result.to_dict):  # a troposphere Template
+        return result.to_dict()
+    if isinstance(result, Mapping):
+        return dict(result)
+    if isinstance(result, (str, bytes)):
+        try:
+            data = json.loads(result)
+        except ValueError as exc:
+            raise ConfigError(f"generate_template() returned text that is not JSON: {exc}") from exc
+        if isinstance(data, dict):
+            return data
+    raise ConfigError(f"generate_template() returned a {type(result).__name__}.",
+                      hint="Return template.to_json(), a dict or the troposphere Template itself.")
+
+
+def generate(module: ModuleType, context: dict, config: dict) -> dict[str, Any]:
+    """Call the module's generate_template with no arguments or with (context, config)."""
+    func = getattr(module, "generate_template", None)
+    if not callable(func):
+        raise ConfigError(f"{TEMPLATE_FILE} has no generate_template() function.")
+    count = len(inspect.signature(func).parameters)
+    if count not in (0, 2):
+        raise ConfigError(f"generate_template in {TEMPLATE_FILE} takes {count} argument(s).",
+                          hint="Define it as generate_template() or generate_template(context, config).")
+    try:
+        result = func() if count == 0 else func(context, config)
+    except ConfigError:
+        raise
+    except Exception as exc:
+        raise ConfigError(f"generate_template() in {TEMPLATE_FILE} failed: {type(exc).__name__}: {exc}") from exc
+    return _to_dict(result)
+
+
+def _template_from_body(body: str) -> dict[str, Any]:
+    if body.lstrip().startswith("{"):
+        return json.loads(body)
+    if not os.path.isfile(body):
+        raise ConfigError(f"cloud.stack.TemplateBody: no file '{body}' in {os.getcwd()}.")
+    with open(body, encoding="utf-8") as fh:
+        text = fh.read()
+    if body.endswith((".yaml", ".yml")):
+        import yaml
+        return yaml.safe_load(text)
+    return json.loads(text)
+
+
+def load_template(context: dict, config: dict) -> tuple[dict[str, Any], ModuleType | None]:
+    """The template as a dict, and the cloudformation.py module (``None`` when TemplateBody was used)."""
+    body = config.get("stack", {}).get("TemplateBody")
+    if body:
+        try:
+            return _template_from_body(body), None
+        except ValueError as exc:
+            raise ConfigError(f"cloud.stack.TemplateBody is not valid JSON: {exc}") from exc
+    module = load_template_module()
+    return generate(module, context, config), module
+
+
+def _policy_from(module: ModuleType | None, name: str, default: dict[str, Any]) -> dict[str, Any]:
+    func = getattr(module, name, None) if module else None
+    if not callable(func):
+        return default
+    policy = func()
+    return json.loads(policy) if isinstance(policy, str) else dict(policy)
+
+
+def stack_policies(module: ModuleType | None, override: bool) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """(the stack policy, the policy during this update or ``None`` for "the stack policy itself")."""
+    policy = _policy_from(module, "get_stack_policy", DEFAULT_POLICY)
+    if override:
+        return policy, OVERRIDE_POLICY
+    custom = getattr(module, "get_stack_policy_during_update", None) if module else None
+    return policy, (_policy_from(module, "get_stack_policy_during_update", policy) if callable(custom) else None)
+
+
+def template_json(template: Mapping[str, Any]) -> str:
+    """The template as deterministic, readable JSON (what generate writes and what is sent)."""
+    return json.dumps(template, indent=2, sort_keys=False) + "\n"
