@@ -61,7 +61,7 @@ def _executors(s: Services) -> dict[str, Any]:
         "create_base_path": lambda a: s.apigw.create_base_path(a["domain_name"], a["base_path"], a["api_id"],
                                                                a["stage"]),
         "update_base_path": lambda a: s.apigw.update_base_path(a["domain_name"], a["base_path"], a["patch_ops"]),
-        "upsert_record": lambda a: s.route53.upsert(a["zone_id"], a["record"]),
+        "upsert_record": lambda a: s.route53.upsert(a["zone_id"], a["record"], a.get("replaces")),
     }
 
 
@@ -159,8 +159,10 @@ def ensure_custom_domain(s: Services, domain: Mapping[str, Any], api_id: str, st
     mappings = s.apigw.base_path_mappings(name) if current else []  # a new domain has no mappings yet
     changes += execute(p.plan_base_path(mappings, name, domain["basePath"], api_id, stage), s, ui)
     wanted = p.record_for(domain["route53Record"], s.apigw.domain(name) or {})
-    record = s.route53.record(domain["hostedDomainZoneId"], wanted["Name"], wanted["Type"])
-    changes += execute(p.plan_record(record, wanted, domain["hostedDomainZoneId"]), s, ui)
+    zone = domain["hostedDomainZoneId"]
+    record = s.route53.record(zone, wanted["Name"], wanted["Type"])
+    cname = s.route53.record(zone, wanted["Name"], "CNAME") if wanted["Type"] != "CNAME" else None
+    changes += execute(p.plan_record(record, wanted, zone, cname), s, ui)
     return changes
 
 

@@ -211,9 +211,13 @@ def _same_record(current: Mapping[str, Any] | None, wanted: Mapping[str, Any]) -
     return cur == want
 
 
-def plan_record(current: Mapping[str, Any] | None, wanted: Mapping[str, Any], zone_id: str) -> tuple[Action, ...]:
-    if _same_record(current, wanted):
+def plan_record(current: Mapping[str, Any] | None, wanted: Mapping[str, Any], zone_id: str,
+                conflicting: Mapping[str, Any] | None = None) -> tuple[Action, ...]:
+    """UPSERT the record unless it matches; a CNAME of the same name (as gcdt wrote them) is replaced in the same
+    change batch, because Route53 refuses an alias next to a CNAME."""
+    if _same_record(current, wanted) and not conflicting:
         return ()
     kind = "alias" if "AliasTarget" in wanted else "CNAME"
-    return (Action("upsert_record", f"Pointing DNS {wanted['Name']} ({kind}) at the custom domain",
-                   {"zone_id": zone_id, "record": dict(wanted)}),)
+    replaced = f", replacing its {conflicting['Type']} record" if conflicting else ""
+    return (Action("upsert_record", f"Pointing DNS {wanted['Name']} ({kind}) at the custom domain{replaced}",
+                   {"zone_id": zone_id, "record": dict(wanted), "replaces": dict(conflicting) if conflicting else None}),)

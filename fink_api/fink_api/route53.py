@@ -25,8 +25,10 @@ class Route53Records:
                 return record
         return None
 
-    def upsert(self, zone_id: str, record: dict[str, Any]) -> None:
+    def upsert(self, zone_id: str, record: dict[str, Any], replaces: dict[str, Any] | None = None) -> None:
+        """UPSERT ``record``; ``replaces`` (a conflicting record of the same name) is deleted in the same batch."""
+        changes = [{"Action": "DELETE", "ResourceRecordSet": replaces}] if replaces else []
+        changes.append({"Action": "UPSERT", "ResourceRecordSet": record})
         with aws_errors(f"Writing DNS record {record['Name']} in hosted zone {zone_id}"):
             self.client.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={
-                "Comment": "fink api custom domain",
-                "Changes": [{"Action": "UPSERT", "ResourceRecordSet": record}]})
+                "Comment": "fink api custom domain", "Changes": changes})

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import zipfile
 from pathlib import Path
 from typing import Any, Callable
@@ -76,3 +77,20 @@ def api(run_cli: Any, fake_clock: Any) -> Callable[..., Any]:
     def run(*args: str, **kwargs: Any) -> Any:
         return run_cli("api", *args, env={"ENV": "dev"}, clock=fake_clock, **kwargs)
     return run
+
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def check_golden(name: str, text: str) -> None:
+    """Compare ``text`` with ``golden/<name>``; ``FINK_UPDATE_GOLDEN=1`` rewrites the file instead."""
+    path = GOLDEN / name
+    if os.environ.get("FINK_UPDATE_GOLDEN") == "1":
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"golden file {path} missing: run with FINK_UPDATE_GOLDEN=1 and review it"
+    assert text == path.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def golden() -> Callable[[str, str], None]:
+    return check_golden
