@@ -15,6 +15,7 @@ from fink.errors import FinkError
 
 __all__ = ["references", "template_graph", "render_svg"]
 
+_NEWLINE = "\\n"  # graphviz's line break inside a label
 _SUB_NAME = re.compile(r"\$\{([A-Za-z0-9:]+)(?:\.[A-Za-z0-9.]+)?\}")
 
 
@@ -72,7 +73,8 @@ def template_graph(template: Mapping[str, Any]) -> str:
     used_params = [p for p in parameters if any(target == p for _, target, _ in edges)]
     lines = ["digraph template {", "  rankdir=LR;", '  node [shape=box, fontname="Helvetica"];']
     for name, resource in resources.items():
-        lines.append(f"  {_quote(name)} [label={_quote(name + chr(10) + resource.get('Type', ''))}];")
+        label = _quote(name + _NEWLINE + resource.get("Type", ""))
+        lines.append(f"  {_quote(name)} [label={label}];")
     for name in used_params:
         lines.append(f"  {_quote(name)} [shape=ellipse, style=dashed];")
     for source, target, style in edges:
