@@ -1,0 +1,4 @@
+#!/bin/sh
+# installs the sample application
+set -e
+echo "installing sample-app"
