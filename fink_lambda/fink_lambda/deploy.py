@@ -9,10 +9,11 @@ from __future__ import annotations
 import base64
 import os
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Mapping
 
 from fink.clock import Backoff, Clock, Poller
-from fink.errors import ConfigError, FinkError
+from fink.errors import AWSError, ConfigError, FinkError
 from fink.ui import UI
 
 from .deploy_plan import RUNTIME_FAMILIES, DeployPlan, FunctionSpec, plan_deploy, plan_lines, spec_from_config
@@ -23,6 +24,7 @@ __all__ = ["Bundle", "bundle_of", "check_runtime", "deploy_function", "ping", "a
 
 INLINE_LIMIT = 50 * 1024 * 1024  # Lambda's limit for a zip uploaded directly (larger ones go through S3)
 WAIT = Backoff(initial=1.0, factor=1.5, maximum=5.0, timeout=900.0)
+ROLE_WAIT = Backoff(initial=2.0, factor=1.5, maximum=10.0, timeout=120.0)
 PING_PAYLOAD = b'{"lambda_action": "ping"}'
 
 
@@ -120,8 +122,18 @@ class Deployer:
                   "Architectures": list(self.spec.architectures), **self.configuration()}
         if not self.spec.subnets:
             params.pop("VpcConfig")
-        self.seam.create_function(**params)
+        Poller(self.clock, ROLE_WAIT).poll(partial(self._try_create, params), what="the new role to be usable")
         self.wait_ready()
+
+    def _try_create(self, params: dict[str, Any]) -> dict[str, Any] | None:
+        """A role created moments ago is not yet assumable by Lambda (IAM is eventually consistent): retry."""
+        try:
+            return self.seam.create_function(**params)
+        except AWSError as exc:
+            if exc.code == "InvalidParameterValueException" and "assumed" in exc.aws_message:
+                self.ui.info(f"{self.spec.name}: the role is not usable yet - retrying")
+                return None
+            raise
 
     def configuration(self) -> dict[str, Any]:
         from .deploy_plan import desired_configuration

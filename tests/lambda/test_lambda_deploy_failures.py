@@ -170,3 +170,18 @@ def test_help_does_not_import_botocore():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "lambda deploy [--keep]" in result.stdout
+
+
+def test_create_retries_while_a_new_role_is_not_assumable_yet(fake_clock, tmp_path, monkeypatch):
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    (tmp_path / "b.zip").write_bytes(b"zip")
+    client = AWSClient()
+    stubber = Stubber(client.get_client("lambda", "eu-west-1"))
+    message = "The role defined for the function cannot be assumed by Lambda."
+    stubber.add_client_error("create_function", "InvalidParameterValueException", message)
+    stubber.add_response("create_function", {"FunctionName": NAME})
+    stubber.add_response("get_function_configuration", {"State": "Active"})
+    with stubber:
+        _deployer(client, fake_clock, tmp_path).create()
+    stubber.assert_no_pending_responses()
+    assert fake_clock.sleeps == [2.0]
