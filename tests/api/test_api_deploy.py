@@ -123,3 +123,14 @@ def test_missing_swagger_file(api_project, api):
     Path("swagger.yaml").unlink()
     result = api("deploy")
     assert result.exit_code == 3 and "No swagger.yaml in" in result.stderr
+
+
+def test_new_api_without_host_reference_is_imported(api_project, api, apigw, apis_named):
+    text = Path("swagger.yaml").read_text()
+    Path("swagger.yaml").write_text(text.replace('servers:\n  - url: "https://{{ api.host }}/{{ api.basePath }}"\n', ""))
+    result = api("deploy")
+    assert result.exit_code == 0, result.stderr
+    assert f"Creating REST API {NAME} from swagger.yaml" in result.stderr
+    [found] = apis_named(NAME)
+    assert found["description"] == "fink test API: says hello"
+    assert sorted(_paths(apigw, found["id"])) == ["/", "/hello", "/pets"]
