@@ -139,3 +139,16 @@ def test_wire_before_deploy_says_to_deploy(aws, role, project, run_cli, fake_clo
     set_events(edit_config, {"name": "r", "schedule": "rate(1 minute)"})
     result = cli(run_cli, fake_clock, "wire")
     assert result.exit_code == 1 and "lambda deploy" in result.stderr
+
+
+def test_pattern_rule_is_updated_in_place_when_the_pattern_changes(deployed, run_cli, fake_clock, edit_config):
+    events = boto3.client("events")
+    pattern = {"source": ["aws.ec2"], "detail-type": ["EC2 Instance State-change Notification"]}
+    set_events(edit_config, {"name": "fink-ec2-changes", "pattern": pattern, "description": "ec2 state"})
+    assert cli(run_cli, fake_clock, "wire").exit_code == 0
+    assert json.loads(events.describe_rule(Name="fink-ec2-changes")["EventPattern"]) == pattern
+    set_events(edit_config, {"name": "fink-ec2-changes", "pattern": {**pattern, "source": ["aws.autoscaling"]}})
+    result = cli(run_cli, fake_clock, "wire")
+    assert result.exit_code == 0 and "update rule fink-ec2-changes" in result.stderr
+    assert "(1 change)" in result.stderr  # the target and the permission stay
+    assert json.loads(events.describe_rule(Name="fink-ec2-changes")["EventPattern"])["source"] == ["aws.autoscaling"]
