@@ -17,9 +17,6 @@ from fink.ui import UI
 __all__ = ["clean", "bundle", "deploy", "list", "metrics", "info", "wire", "unwire", "delete", "rollback", "ping",
            "invoke", "logs"]
 
-_list = list  # `list` is a command name below
-
-
 def _region(config: Mapping[str, Any]) -> str | None:
     return (config.get("deployment") or {}).get("region")
 
@@ -67,17 +64,17 @@ def deploy(context: dict, config: dict) -> int:
 
 
 def list(context: dict, config: dict) -> int:  # noqa: A001 - the command is called list
-    from .inspect import list_functions
+    from .inspection import list_functions
     return list_functions(context, _region(config))
 
 
 def metrics(context: dict, config: dict) -> int:
-    from .inspect import show_metrics
+    from .inspection import show_metrics
     return show_metrics(context, context["_arguments"]["<lambda>"], _region(config))
 
 
 def info(context: dict, config: dict) -> int:
-    from .inspect import show_info
+    from .inspection import show_info
     return show_info(context, config)
 
 

@@ -16,7 +16,8 @@ from fink.clock import Backoff, Clock, Poller
 from fink.errors import AWSError, ConfigError, FinkError
 from fink.ui import UI
 
-from .deploy_plan import RUNTIME_FAMILIES, DeployPlan, FunctionSpec, plan_deploy, plan_lines, spec_from_config
+from .deploy_plan import (RUNTIME_FAMILIES, DeployPlan, FunctionSpec, desired_configuration, plan_deploy, plan_lines,
+                          spec_from_config)
 from .seam_lambda import ALIAS, LambdaSeam, known_runtimes
 from .seam_logs import LogsSeam, log_group_name
 
@@ -119,7 +120,7 @@ class Deployer:
 
     def create(self) -> None:
         params = {"FunctionName": self.spec.name, "Code": self.code(), "Publish": False,
-                  "Architectures": list(self.spec.architectures), **self.configuration()}
+                  "Architectures": list(self.spec.architectures), **desired_configuration(self.spec)}
         if not self.spec.subnets:
             params.pop("VpcConfig")
         Poller(self.clock, ROLE_WAIT).poll(partial(self._try_create, params), what="the new role to be usable")
@@ -134,10 +135,6 @@ class Deployer:
                 self.ui.info(f"{self.spec.name}: the role is not usable yet - retrying")
                 return None
             raise
-
-    def configuration(self) -> dict[str, Any]:
-        from .deploy_plan import desired_configuration
-        return desired_configuration(self.spec)
 
     def execute(self, plan: DeployPlan) -> str | None:
         """Run the changes; returns the newly published version (or None)."""
