@@ -261,3 +261,21 @@ def test_notification_arns_and_custom_policy(aws, project, run_cli, fake_clock):
     assert stack["NotificationARNs"] == [topic]
     policy = json.loads(_cfn().get_stack_policy(StackName=STACK)["StackPolicyBody"])
     assert policy["Statement"] == [{"Effect": "Allow", "Action": "Update:*", "Principal": "*", "Resource": "*"}]
+
+
+def test_example_infrastructure_provides_the_contract_outputs(aws, temp_folder, run_cli, fake_clock, request):
+    import shutil
+    shutil.copytree(Path(str(request.config.rootpath)) / "examples" / "infrastructure", temp_folder,
+                    dirs_exist_ok=True)
+    _deploy(run_cli, fake_clock)
+    stack = _cfn().describe_stacks(StackName="fink-example-infra")["Stacks"][0]
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+    role = boto3.client("iam").get_role(RoleName=outputs["LambdaRoleArn"].rsplit("/", 1)[1])["Role"]
+    assert role["Arn"] == outputs["LambdaRoleArn"]
+    trust = role["AssumeRolePolicyDocument"]
+    trust = json.loads(trust) if isinstance(trust, str) else trust
+    assert trust["Statement"][0]["Principal"] == {"Service": ["lambda.amazonaws.com"]}
+    boto3.client("s3").head_bucket(Bucket=outputs["ArtifactBucket"])
+    assert outputs["EventTopicArn"] in [t["TopicArn"] for t in boto3.client("sns").list_topics()["Topics"]]
+    unchanged = _deploy(run_cli, fake_clock)
+    assert "No changes" in unchanged.stderr
