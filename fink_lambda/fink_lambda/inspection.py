@@ -10,7 +10,7 @@ from fink.ui import UI
 
 from .seam_lambda import ALIAS, LambdaSeam
 
-__all__ = ["list_functions", "function_rows", "show_info", "show_metrics", "METRICS", "info_lines"]
+__all__ = ["list_functions", "list_table", "function_rows", "show_info", "show_metrics", "METRICS", "info_lines"]
 
 METRICS = ("Duration", "Errors", "Invocations", "Throttles")
 LIST_HEADERS = ("Name", "Memory", "Timeout", "Role", "Active version", "Last modified", "CodeSha256")
@@ -21,6 +21,11 @@ def function_rows(functions: list[dict[str, Any]], active: Mapping[str, str | No
              "role": f.get("Role"), "active_version": active.get(f["FunctionName"]),
              "last_modified": f.get("LastModified"), "code_sha256": f.get("CodeSha256")}
             for f in sorted(functions, key=lambda f: f["FunctionName"])]
+
+
+def list_table(rows: list[dict[str, Any]]) -> str:
+    """The ``lambda list`` table (pure)."""
+    return table(LIST_HEADERS, [[r[k] or "-" if k == "active_version" else r[k] for k in r] for r in rows])
 
 
 def list_functions(context: Mapping[str, Any], region: str | None) -> int:
@@ -35,7 +40,7 @@ def list_functions(context: Mapping[str, Any], region: str | None) -> int:
     if context["_arguments"].get("--json"):
         ui.json(rows)
     elif rows:
-        ui.print(table(LIST_HEADERS, [[r[k] or "-" if k == "active_version" else r[k] for k in r] for r in rows]))
+        ui.print(list_table(rows))
     else:
         ui.info(f"no functions in {seam.region}")
     return 0
