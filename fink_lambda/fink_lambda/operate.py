@@ -33,7 +33,8 @@ def delete_function(context: Mapping[str, Any], config: Mapping[str, Any]) -> in
     name = args["<lambda>"]
     seam = _seam(context, config)
     _require(seam, name)
-    if (config.get("lambda") or {}).get("name") == name and config["lambda"].get("events"):
+    configured = (config.get("lambda") or {}).get("name") == name and config["lambda"].get("events")
+    if configured and seam.get_alias(name) is not None:  # events are wired to ACTIVE; without it none are
         from .wiring import wire_events
         wire_events(context, config, unwire=True)
     seam.delete_function(name)
