@@ -259,3 +259,14 @@ def test_busy_stack_is_refused(project, run_cli, fake_clock):
     result = Script().add("describe_stacks", stack("UPDATE_IN_PROGRESS")).run(run_cli, fake_clock, "deploy")
     assert result.exit_code == 1
     assert "Stack 'fink-test-simple' is busy (UPDATE_IN_PROGRESS)." in result.stderr
+
+
+def test_no_updates_refusal_moto_style_is_no_changes(project, run_cli, fake_clock):
+    """Older moto (and UpdateStack-style answers) refuse the empty change set at CreateChangeSet."""
+    project("cloud_simple")
+    script = Script().add("describe_stacks", stack(prefix="fink-test-one"))
+    script.error("create_change_set", "ValidationError", "No updates are to be performed.")
+    result = script.run(run_cli, fake_clock, "deploy")
+    assert result.exit_code == 0, result.output
+    assert "No changes: stack 'fink-test-simple' is up to date." in result.stderr
+    assert "BucketName  b" in result.stdout
