@@ -1,0 +1,196 @@
+"""Third-party dependencies of a Lambda function, installed for the Lambda platform (not for the build host).
+
+Python: ``pip install --target`` with ``--platform manylinux…_<arch> --implementation cp --python-version <runtime>
+--only-binary=:all:``, so native wheels match Lambda's Amazon Linux and the runtime's Python whatever the host runs.
+Node.js: ``npm install --omit=dev`` into a copy of ``package.json`` under ``.fink/`` (the user's own ``node_modules``
+is never touched). Installs live under ``.fink/deps/<kind>-<key>``, the key being a hash of the requirement files and
+the target platform; ``--keep`` reuses a finished install with the same key, otherwise every run installs afresh.
+
+What installers write that differs between two installs of the same packages (absolute paths, interpreter
+shebangs, hashes of such files) is listed in ``INSTALL_NOISE`` and left out of the bundle.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from typing import Any
+
+from fink.errors import ConfigError, FinkError
+
+__all__ = ["Installed", "python_version", "lambda_arch", "pip_platforms", "pip_command", "install_python",
+           "install_node", "is_install_noise", "INSTALL_NOISE", "CACHE_DIR"]
+
+CACHE_DIR = ".fink"
+_DONE_MARKER = ".fink-complete"
+#: (pattern, why): files an installer writes that vary between installs and are not needed at run time.
+INSTALL_NOISE = (
+    (r"^bin/", "console scripts: their shebang names the installing interpreter"),
+    (r"^[^/]+\.dist-info/RECORD$", "hashes of generated files (direct_url.json, scripts)"),
+    (r"^[^/]+\.dist-info/INSTALLER$", "names the installer"),
+    (r"^[^/]+\.dist-info/REQUESTED$", "depends on how pip was asked"),
+    (r"^[^/]+\.dist-info/direct_url\.json$", "absolute path or URL the package came from"),
+    (r"^node_modules/\.package-lock\.json$", "npm's hidden lockfile: absolute file: paths"),
+    (r"^node_modules/\.bin/", "links to CLI tools, not used by a function"),
+    (r"^" + re.escape(_DONE_MARKER) + "$", "fink's own marker of a finished install"),
+)
+_NOISE_RE = re.compile("|".join(f"(?:{p})" for p, _ in INSTALL_NOISE))
+
+
+def is_install_noise(name: str) -> bool:
+    """True for a path inside the bundle that an installer writes differently on every install."""
+    return bool(_NOISE_RE.search(name))
+
+
+@dataclass(frozen=True)
+class Installed:
+    """A finished install: ``folder`` is added to the bundle under ``target``."""
+
+    folder: str
+    target: str
+    reused: bool
+
+
+def python_version(runtime: str) -> str:
+    """``python3.12`` → ``3.12``."""
+    match = re.fullmatch(r"python(\d+)\.(\d+)", runtime or "")
+    if not match:
+        raise ConfigError(f"Cannot install requirements.txt for the runtime '{runtime}'.",
+                          hint="requirements.txt needs a python runtime such as python3.12.")
+    return f"{match[1]}.{match[2]}"
+
+
+def lambda_arch(architectures: Any) -> str:
+    """Lambda's architecture name (``x86_64`` / ``arm64``) → the wheel platform's (``x86_64`` / ``aarch64``)."""
+    arch = architectures[0] if isinstance(architectures, list) and architectures else architectures or "x86_64"
+    if arch not in ("x86_64", "arm64"):
+        raise ConfigError(f"Unknown Lambda architecture '{arch}'.", hint="Use x86_64 or arm64.")
+    return "aarch64" if arch == "arm64" else "x86_64"
+
+
+def pip_platforms(arch: str) -> list[str]:
+    """Wheel platforms Lambda runs: manylinux2014 (glibc 2.17, what Amazon Linux 2 and 2023 both run)."""
+    return [f"manylinux2014_{arch}", f"manylinux_2_17_{arch}"]
+
+
+def pip_command(target: str, requirements: str, runtime: str, arch: str) -> list[str]:
+    cmd = [sys.executable, "-m", "pip", "install", "--target", target, "--implementation", "cp",
+           "--python-version", python_version(runtime), "--only-binary=:all:", "--no-compile",
+           "--disable-pip-version-check", "--no-input", "--quiet"]
+    for platform in pip_platforms(arch):
+        cmd += ["--platform", platform]
+    return cmd + ["-r", requirements]
+
+
+def has_requirements(path: str) -> bool:
+    """A requirements file with at least one line that is not a comment."""
+    if not os.path.isfile(path):
+        return False
+    with open(path, encoding="utf-8") as fh:
+        return any(line.strip() and not line.strip().startswith("#") for line in fh)
+
+
+def _key(kind: str, files: list[str], *extra: str) -> str:
+    digest = hashlib.sha256("\0".join([kind, *extra]).encode())
+    for path in files:
+        if os.path.isfile(path):
+            with open(path, "rb") as fh:
+                digest.update(os.path.basename(path).encode() + b"\0" + fh.read())
+    return f"{kind}-{digest.hexdigest()[:16]}"
+
+
+def _cached(workdir: str, key: str, keep: bool, install) -> tuple[str, bool]:
+    """The install folder for ``key``: reused with ``keep`` when finished before, else installed afresh."""
+    final = os.path.join(workdir, CACHE_DIR, "deps", key)
+    if keep and os.path.isfile(os.path.join(final, _DONE_MARKER)):
+        return final, True
+    tmp_root = os.path.join(workdir, CACHE_DIR, "tmp")
+    os.makedirs(tmp_root, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=f"{key}-", dir=tmp_root)
+    try:
+        install(tmp)
+        with open(os.path.join(tmp, _DONE_MARKER), "w", encoding="utf-8") as fh:
+            fh.write(key + "\n")
+        shutil.rmtree(final, ignore_errors=True)
+        os.makedirs(os.path.dirname(final), exist_ok=True)
+        os.replace(tmp, final)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return final, False
+
+
+def _run(cmd: list[str], cwd: str, what: str, hint: str) -> None:
+    try:
+        proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
+    except FileNotFoundError:
+        raise FinkError(f"{what} failed: {cmd[0]} was not found.", hint=hint) from None
+    if proc.returncode != 0:
+        output = (proc.stdout + proc.stderr).strip()
+        tail = "\n".join(output.splitlines()[-30:])
+        raise FinkError(f"{what} failed (exit code {proc.returncode}):\n{tail}", hint=hint)
+
+
+def install_python(workdir: str, runtime: str, architectures: Any, keep: bool) -> Installed | None:
+    """Install ``requirements.txt`` for the Lambda platform; None when there is nothing to install."""
+    requirements = os.path.join(workdir, "requirements.txt")
+    if not has_requirements(requirements):
+        return None
+    arch = lambda_arch(architectures)
+    version = python_version(runtime)
+    key = _key("python", [requirements], version, arch, *pip_platforms(arch))
+
+    def install(target: str) -> None:
+        _run(pip_command(target, requirements, runtime, arch), workdir,
+             f"Installing requirements.txt for {runtime} on {arch}",
+             "Every requirement needs a wheel for the Lambda platform (manylinux2014, cp"
+             f"{version.replace('.', '')} or pure Python): pin versions that publish one.")
+
+    folder, reused = _cached(workdir, key, keep, install)
+    return Installed(folder, "", reused)
+
+
+def _absolute_file_specs(package: dict, workdir: str) -> dict:
+    """Relative ``file:`` dependencies point at the user's folder, also from the copy under ``.fink/``."""
+    for section in ("dependencies", "optionalDependencies", "devDependencies"):
+        deps = package.get(section)
+        if not isinstance(deps, dict):
+            continue
+        for name, spec in deps.items():
+            if isinstance(spec, str) and spec.startswith("file:") and not os.path.isabs(spec[5:]):
+                deps[name] = "file:" + os.path.normpath(os.path.join(workdir, spec[5:]))
+    return package
+
+
+def install_node(workdir: str, keep: bool) -> Installed | None:
+    """``npm install --omit=dev`` of ``package.json`` in a copy under ``.fink/``; None without package.json."""
+    package_json = os.path.join(workdir, "package.json")
+    if not os.path.isfile(package_json):
+        return None
+    lockfiles = [os.path.join(workdir, n) for n in ("package-lock.json", "npm-shrinkwrap.json", ".npmrc")]
+    key = _key("node", [package_json, *lockfiles])
+
+    def install(target: str) -> None:
+        with open(package_json, encoding="utf-8") as fh:
+            try:
+                package = json.load(fh)
+            except ValueError as exc:
+                raise ConfigError(f"package.json is not valid JSON: {exc}") from None
+        with open(os.path.join(target, "package.json"), "w", encoding="utf-8") as fh:
+            json.dump(_absolute_file_specs(package, workdir), fh, indent=2)
+        for path in lockfiles:
+            if os.path.isfile(path):
+                shutil.copyfile(path, os.path.join(target, os.path.basename(path)))
+        _run(["npm", "install", "--omit=dev", "--install-links", "--no-audit", "--no-fund", "--loglevel=error"],
+             target, "npm install --omit=dev", "Check package.json; npm must be installed and on PATH.")
+
+    folder, reused = _cached(workdir, key, keep, install)
+    modules = os.path.join(folder, "node_modules")
+    if not os.path.isdir(modules):
+        return None
+    return Installed(modules, "node_modules", reused)

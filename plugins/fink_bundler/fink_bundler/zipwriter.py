@@ -1,0 +1,191 @@
+"""Deterministic zip writing that uses every core.
+
+Why not ``zipfile.ZipFile.write``: it stores file mtimes and modes and compresses on one core. Here the bytes depend
+only on (name, content, executable bit): fixed timestamps (1980-01-01 00:00), modes normalised to 0644/0755, no
+directory entries, no extra fields, a fixed compression level, members in the order given (the caller sorts them).
+
+Speed: members are compressed in a thread pool (zlib releases the GIL while it deflates and computes CRCs); large
+files are split into 1 MiB chunks compressed in parallel, each chunk primed with the previous 32 KiB as preset
+dictionary and ended with a sync flush, so the concatenation is one valid deflate stream (the method of ``pigz``).
+The chunk size is fixed, so the output does not depend on the number of cores. The main thread writes the finished
+members in order, with a bounded number of results in flight.
+
+Byte-identical output across machines assumes the same deflate implementation (zlib 1.2.x/1.3.x all produce the same
+stream for the same level; zlib-ng does not).
+"""
+from __future__ import annotations
+
+import os
+import struct
+import zlib
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Iterable
+
+from fink.errors import FinkError
+
+__all__ = ["Member", "ZipStats", "write_zip", "COMPRESS_LEVEL", "FILE_MODE", "EXEC_MODE"]
+
+COMPRESS_LEVEL = 6           #: zlib level (the default of zip and zipfile): fixed, part of the bundle's identity
+FILE_MODE = 0o644
+EXEC_MODE = 0o755
+CHUNK = 1 << 20              #: chunk size of the parallel compression of large members (fixed: output depends on it)
+_DICT = 32 * 1024            #: deflate window: the preset dictionary of each chunk
+_DOS_DATE = (0 << 9) | (1 << 5) | 1   # 1980-01-01
+_DOS_TIME = 0
+_STORED, _DEFLATED = 0, 8
+_MADE_BY = (3 << 8) | 20     # unix, spec 2.0 (so unzip applies the unix permissions)
+_NEEDED = 20
+_MAX32 = 0xFFFFFFFF
+
+
+@dataclass(frozen=True)
+class Member:
+    """One file of the archive: ``name`` is its posix path inside the archive; content from ``source`` or ``data``."""
+
+    name: str
+    source: str | None = None
+    data: bytes | None = None
+    executable: bool = False
+    size: int = 0  #: size on disk (used to choose chunked compression); ``data`` members use ``len(data)``
+
+    def read(self, start: int = 0, length: int = -1) -> bytes:
+        if self.data is not None:
+            return self.data[start:] if length < 0 else self.data[start:start + length]
+        with open(self.source, "rb") as fh:
+            fh.seek(start)
+            return fh.read(length)
+
+    @property
+    def length(self) -> int:
+        return len(self.data) if self.data is not None else self.size
+
+
+@dataclass(frozen=True)
+class ZipStats:
+    files: int
+    unzipped_size: int
+    zipped_size: int
+
+
+@dataclass
+class _Done:
+    chunks: list[bytes]
+    crc: int
+    size: int
+    method: int
+
+
+def _compress_whole(member: Member, level: int) -> _Done:
+    data = member.read()
+    if not data:
+        return _Done([], 0, 0, _STORED)
+    comp = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return _Done([comp.compress(data) + comp.flush()], zlib.crc32(data), len(data), _DEFLATED)
+
+
+def _compress_chunk(member: Member, index: int, last: bool, level: int) -> bytes:
+    start = index * CHUNK
+    dict_start = max(0, start - _DICT)
+    raw = member.read(dict_start, CHUNK + (start - dict_start))
+    zdict, data = raw[:start - dict_start], raw[start - dict_start:]
+    comp = zlib.compressobj(level, zlib.DEFLATED, -15, zdict=zdict) if zdict else zlib.compressobj(
+        level, zlib.DEFLATED, -15)
+    return comp.compress(data) + (comp.flush() if last else comp.flush(zlib.Z_SYNC_FLUSH))
+
+
+def _crc_and_size(member: Member) -> tuple[int, int]:
+    crc, size = 0, 0
+    with open(member.source, "rb") as fh:
+        while block := fh.read(8 * CHUNK):
+            crc, size = zlib.crc32(block, crc), size + len(block)
+    return crc, size
+
+
+def _submit(pool: ThreadPoolExecutor, member: Member, level: int) -> list[Future]:
+    """Futures of one member: one whole-member task, or a CRC task followed by one task per chunk."""
+    if member.data is not None or member.length <= 2 * CHUNK:
+        return [pool.submit(_compress_whole, member, level)]
+    count = -(-member.length // CHUNK)
+    crc = pool.submit(_crc_and_size, member)
+    return [crc] + [pool.submit(_compress_chunk, member, i, i == count - 1, level) for i in range(count)]
+
+
+def _collect(futures: list[Future], member: Member) -> _Done:
+    if len(futures) == 1:
+        return futures[0].result()
+    crc, size = futures[0].result()
+    if size != member.length:
+        raise FinkError(f"{member.source} changed while it was being bundled.", hint="Run the command again.")
+    return _Done([f.result() for f in futures[1:]], crc, size, _DEFLATED)
+
+
+class _Writer:
+    def __init__(self, fh):
+        self.fh, self.offset, self.central, self.count, self.unzipped = fh, 0, [], 0, 0
+
+    def add(self, member: Member, done: _Done) -> None:
+        name = member.name.encode("utf-8")
+        flags = 0 if name.isascii() else 0x800
+        csize = sum(len(c) for c in done.chunks)
+        if max(csize, done.size, self.offset) > _MAX32:
+            raise FinkError("The bundle would exceed 4 GiB, which fink's zip writer does not support.",
+                            hint="Exclude large files with .finkignore.")
+        header = struct.pack("<IHHHHHIIIHH", 0x04034B50, _NEEDED, flags, done.method, _DOS_TIME, _DOS_DATE,
+                             done.crc, csize, done.size, len(name), 0)
+        self.fh.write(header + name)
+        for chunk in done.chunks:
+            self.fh.write(chunk)
+        mode = (0o100000 | (EXEC_MODE if member.executable else FILE_MODE)) << 16
+        self.central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, _MADE_BY, _NEEDED, flags, done.method,
+                                        _DOS_TIME, _DOS_DATE, done.crc, csize, done.size, len(name), 0, 0, 0, 0,
+                                        mode, self.offset) + name)
+        self.offset += len(header) + len(name) + csize
+        self.count += 1
+        self.unzipped += done.size
+
+    def finish(self) -> None:
+        start = self.offset
+        central = b"".join(self.central)
+        self.fh.write(central)
+        end = start + len(central)
+        count = self.count
+        if count > 0xFFFF or end > _MAX32:
+            self.fh.write(struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, _MADE_BY, 45, 0, 0, count, count, len(central),
+                                      start))
+            self.fh.write(struct.pack("<IIQI", 0x07064B50, 0, end, 1))
+            count = 0xFFFF
+        self.fh.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, len(central), min(start, _MAX32), 0))
+
+
+def write_zip(path: str, members: Iterable[Member], *, level: int = COMPRESS_LEVEL,
+              workers: int | None = None) -> ZipStats:
+    """Write ``members`` (in the given order) to ``path`` atomically; returns counts and sizes."""
+    workers = workers or max(2, os.cpu_count() or 2)
+    window = workers * 16
+    tmp = f"{path}.tmp"
+    pool = ThreadPoolExecutor(workers, thread_name_prefix="fink-zip")
+    try:
+        with open(tmp, "wb") as fh:
+            writer, pending, in_flight = _Writer(fh), deque(), 0
+            for member in members:
+                futures = _submit(pool, member, level)
+                pending.append((member, futures))
+                in_flight += len(futures)
+                while in_flight > window:
+                    done_member, done_futures = pending.popleft()
+                    in_flight -= len(done_futures)
+                    writer.add(done_member, _collect(done_futures, done_member))
+            while pending:
+                done_member, done_futures = pending.popleft()
+                writer.add(done_member, _collect(done_futures, done_member))
+            writer.finish()
+        os.replace(tmp, path)
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+    pool.shutdown()
+    return ZipStats(writer.count, writer.unzipped, os.path.getsize(path))
