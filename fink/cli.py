@@ -98,6 +98,19 @@ class _UIHandler(logging.Handler):
             self.handleError(record)
 
 
+def _masking_record_factory(factory: Any, ui: UI) -> Any:
+    """Log records are masked when created, so every handler (log files included) sees ``****``, not secrets."""
+    def create(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = factory(*args, **kwargs)
+        if ui.secrets:
+            try:
+                record.msg, record.args = ui.mask(record.getMessage()), None
+            except Exception:  # a malformed log call is reported by logging itself later
+                pass
+        return record
+    return create
+
+
 @contextlib.contextmanager
 def _logging_to(ui: UI) -> Iterator[None]:
     root = logging.getLogger()
@@ -105,6 +118,8 @@ def _logging_to(ui: UI) -> Iterator[None]:
     handler.addFilter(MaskingFilter(ui.secrets))
     saved_level = root.level
     saved_quiet = {name: logging.getLogger(name).level for name in _QUIET_LOGGERS}
+    saved_factory = logging.getLogRecordFactory()
+    logging.setLogRecordFactory(_masking_record_factory(saved_factory, ui))
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if ui.verbose else logging.INFO)
     for name in _QUIET_LOGGERS:
@@ -112,6 +127,7 @@ def _logging_to(ui: UI) -> Iterator[None]:
     try:
         yield
     finally:
+        logging.setLogRecordFactory(saved_factory)
         root.removeHandler(handler)
         root.setLevel(saved_level)
         for name, level in saved_quiet.items():

@@ -2,22 +2,42 @@
 
 Hooks can live in ``cloudformation.py`` (working folder), in a ``fink_<env>.py`` config file (the config reader
 registers those) or in the file named by the top-level ``hookfile`` key. They are deregistered at the end of the run.
+A hook that raises stops the run: the lifecycle sends each signal through :meth:`HookSet.guard`, which turns an
+exception raised inside a hook file into a :class:`~fink.errors.FinkError` naming the hook and the signal.
 """
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import sys
-from types import ModuleType
-from typing import Any
+import traceback
+from types import ModuleType, TracebackType
+from typing import Any, Iterator
 
-from .errors import ConfigError, PluginError
+from .errors import ConfigError, FinkError, PluginError
 
-__all__ = ["load_module_from_file", "HookSet"]
+__all__ = ["load_module_from_file", "HookSet", "HookError", "error_line"]
+
+
+class HookError(FinkError):
+    """A hook raised while receiving a lifecycle signal."""
+
+
+def error_line(tb: TracebackType | None, path: str) -> int | None:
+    """The line of ``path`` closest to where the exception was raised (None when the file is not involved)."""
+    line = None
+    for frame in traceback.extract_tb(tb):
+        if os.path.abspath(frame.filename) == os.path.abspath(path):
+            line = frame.lineno
+    return line
 
 
 def load_module_from_file(path: str, name: str | None = None) -> ModuleType:
-    """Import a Python file by path (used for cloudformation.py, hook files and fink_<env>.py configs)."""
+    """Import a Python file by path (used for cloudformation.py, hook files and fink_<env>.py configs).
+
+    Failures become a :class:`ConfigError` naming the file, the line and what went wrong (never a traceback).
+    """
     path = os.path.abspath(path)
     name = name or "fink_user_" + os.path.splitext(os.path.basename(path))[0].replace("-", "_").replace(".", "_")
     spec = importlib.util.spec_from_file_location(name, path)
@@ -33,7 +53,9 @@ def load_module_from_file(path: str, name: str | None = None) -> ModuleType:
     except SyntaxError as exc:
         raise ConfigError(f"{os.path.basename(path)}, line {exc.lineno}: {exc.msg}") from exc
     except Exception as exc:
-        raise ConfigError(f"{os.path.basename(path)} failed to load: {type(exc).__name__}: {exc}") from exc
+        line = error_line(exc.__traceback__, path)
+        where = f", line {line}" if line else ""
+        raise ConfigError(f"{os.path.basename(path)}{where}: {type(exc).__name__}: {exc}") from exc
     finally:
         if added:
             sys.path.remove(folder)
@@ -47,6 +69,9 @@ class HookSet:
         self.modules: list[tuple[str, ModuleType]] = []
 
     def add(self, label: str, module: ModuleType) -> None:
+        """Register the hooks of ``module`` (a file without register()/deregister() is ignored)."""
+        if module in self:
+            return
         register, deregister = getattr(module, "register", None), getattr(module, "deregister", None)
         if not callable(register) and not callable(deregister):
             return  # a file without hooks
@@ -55,7 +80,7 @@ class HookSet:
         try:
             register()
         except Exception as exc:
-            raise PluginError(f"Hook {label} failed in register(): {exc}") from exc
+            raise HookError(f"Hook {label} failed in register(): {type(exc).__name__}: {exc}") from exc
         self.modules.append((label, module))
 
     def add_file(self, path: str) -> None:
@@ -72,3 +97,25 @@ class HookSet:
 
     def __contains__(self, module: Any) -> bool:
         return any(m is module for _, m in self.modules)
+
+    def _culprit(self, tb: TracebackType | None) -> str | None:
+        """``file:function`` of the innermost hook frame in the traceback, if a hook file is involved."""
+        files = {os.path.abspath(getattr(m, "__file__", "") or ""): label for label, m in self.modules}
+        culprit = None
+        for frame in traceback.extract_tb(tb):
+            label = files.get(os.path.abspath(frame.filename))
+            if label:
+                culprit = f"{label}:{frame.name}"
+        return culprit
+
+    @contextlib.contextmanager
+    def guard(self, signal_name: str) -> Iterator[None]:
+        """Name the hook and the signal when a hook raises while ``signal_name`` is sent."""
+        try:
+            yield
+        except Exception as exc:
+            culprit = self._culprit(exc.__traceback__) if self.modules else None
+            if culprit is None:
+                raise
+            detail = exc.message if isinstance(exc, FinkError) else f"{type(exc).__name__}: {exc}"
+            raise HookError(f"Hook {culprit} failed on signal '{signal_name}': {detail}") from exc

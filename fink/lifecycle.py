@@ -17,7 +17,8 @@ from .clock import Clock
 from .config import SectionSchema, fill_defaults, get_path, load_schema, validate_sections
 from .errors import ConfigError, FinkError, GracefulExit
 from .hooks import HookSet
-from .plugins import PLUGINS_GROUP, LoadedPlugin, deregister_plugins, load_plugins, register_plugins
+from .plugins import (PLUGINS_GROUP, TOOLS_GROUP, LoadedPlugin, deregister_plugins, discover, load_plugins,
+                      register_plugins)
 from .tool import Tool
 from .ui import UI
 from .utils import get_user
@@ -77,20 +78,44 @@ def _apply_defaults(config: dict, schemas: list[SectionSchema], run: Run) -> Non
 
 
 def _check_tool_section(config: dict, context: dict, run: Run) -> None:
+    """Stop with "Configuration missing for '<tool>'" when a command that needs config has no section for it."""
     tool = run.tool
-    if tool.name == "fink" or run.command in tool.non_config_commands:
+    if tool.name == "fink":
+        _check_config_command(config, context, run)
+        return
+    if run.command in tool.non_config_commands:
         return
     if not isinstance(config.get(tool.name), dict):
-        tried = context.get("_config_files_tried") or [f"fink_{run.env}.json", f"fink_{run.env}.yaml",
-                                                        f"fink_{run.env}.py"]
-        readers = [p for p in context.get("plugins", []) if "config" in p]
-        hint = (f"Looked for a '{tool.name}' section in: {', '.join(tried)} (in {os.getcwd()})."
-                if readers else "No config reader plugin is installed: pip install fink-config-reader")
-        raise ConfigError(f"Configuration missing for '{tool.name}'.", hint=hint)
+        raise _config_missing(tool.name, context, run)
 
 
-def _send(signal: Any, payload: Any) -> None:
-    signal.send(payload)
+def _check_config_command(config: dict, context: dict, run: Run) -> None:
+    """``fink config <tool>`` needs that tool's section; ``fink config`` needs at least a config file."""
+    if run.command != "config":
+        return
+    wanted = run.arguments.get("<tool>")
+    if wanted and not isinstance(config.get(wanted), dict):
+        raise _config_missing(wanted, context, run)
+    if not wanted and not context.get("_config_file") and not [k for k in config if k != "plugins"]:
+        raise _config_missing(None, context, run)
+
+
+def _config_missing(tool_name: str | None, context: dict, run: Run) -> ConfigError:
+    tried = context.get("_config_files_tried") or [f"fink_{run.env}{ext}" for ext in (".py", ".json", ".yaml",
+                                                                                      ".yml")]
+    readers = [p for p in context.get("plugins", []) if "config" in p]
+    what = f"a '{tool_name}' section" if tool_name else "a config file"
+    hint = (f"Looked for {what} in: {', '.join(tried)} (in {os.getcwd()})."
+            if readers else "No config reader plugin is installed: pip install fink-config-reader")
+    message = f"Configuration missing for '{tool_name}'." if tool_name else \
+        f"Configuration missing: no config file for ENV={run.env}."
+    return ConfigError(message, hint=hint)
+
+
+def _send(signal: Any, payload: Any, hooks: HookSet) -> None:
+    """Send a lifecycle signal; a hook that raises is named together with the signal (see fink.hooks)."""
+    with hooks.guard(signal.name):
+        signal.send(payload)
 
 
 def run_lifecycle(run: Run) -> int:
@@ -133,41 +158,52 @@ def _fail(context: dict, config: dict, message: str, ui: UI) -> None:
 
 def _steps(run: Run, plugins: list[LoadedPlugin], context: dict, config: dict, hooks: HookSet) -> int:
     tool, ui = run.tool, run.ui
-    sig.initialized.send(context)
-    sig.config_read_init.send((context, config))
-    _apply_defaults(config, collect_schemas(tool, plugins), run)
+    _send(sig.initialized, context, hooks)
+    _send(sig.config_read_init, (context, config), hooks)
+    _apply_defaults(config, _schemas_for(run, plugins, config), run)
     context["_schemas_applied"] = True
-    sig.config_read_finalized.send((context, config))
+    _send(sig.config_read_finalized, (context, config), hooks)
     _register_hooks(config, hooks)
-    sig.check_credentials_init.send((context, config))
-    sig.check_credentials_finalized.send((context, config))
-    sig.lookup_init.send((context, config))
-    sig.lookup_finalized.send((context, config))
-    sig.config_validation_init.send((context, config))
+    _send(sig.check_credentials_init, (context, config), hooks)
+    _send(sig.check_credentials_finalized, (context, config), hooks)
+    _send(sig.lookup_init, (context, config), hooks)
+    _send(sig.lookup_finalized, (context, config), hooks)
+    _send(sig.config_validation_init, (context, config), hooks)
     _check_tool_section(config, context, run)
-    validate_sections(config, _sections_to_validate(run, plugins))
-    sig.config_validation_finalized.send((context, config))
+    validate_sections(config, _sections_to_validate(run, plugins, config))
+    _send(sig.config_validation_finalized, (context, config), hooks)
     if run.command in tool.bundle_commands:
-        sig.bundle_pre.send((context, config))
-        sig.bundle_init.send((context, config))
-        sig.bundle_finalized.send((context, config))
-    sig.command_init.send((context, config))
+        _send(sig.bundle_pre, (context, config), hooks)
+        _send(sig.bundle_init, (context, config), hooks)
+        _send(sig.bundle_finalized, (context, config), hooks)
+    _send(sig.command_init, (context, config), hooks)
     func = tool.load_command(run.command)
     section = config if tool.name == "fink" else config.get(tool.name, {})
     context["_config"] = config
     code = func(context, section) or 0
     if code:
         raise CommandFailed(f"'{tool.name} {run.command}' failed.", code)
-    sig.command_finalized.send((context, config))
-    sig.finalized.send(context)
+    _send(sig.command_finalized, (context, config), hooks)
+    _send(sig.finalized, context, hooks)
     return 0
 
 
-def _sections_to_validate(run: Run, plugins: list[LoadedPlugin]) -> list[SectionSchema]:
-    """The running tool's section and the plugin sections; other tools' sections may hold unresolved lookups."""
-    if run.tool.name == "fink":
-        return []  # `fink config` validates what it prints itself
-    return collect_schemas(run.tool, plugins)
+def _sections_to_validate(run: Run, plugins: list[LoadedPlugin], config: dict) -> list[SectionSchema]:
+    """The running tool's section and the plugin sections; other tools' sections may hold unresolved lookups.
+    ``fink config`` validates what it prints: the named tool's section (or every tool section present)."""
+    if run.tool.name == "fink" and run.command != "config":
+        return []
+    return _schemas_for(run, plugins, config)
+
+
+def _schemas_for(run: Run, plugins: list[LoadedPlugin], config: dict) -> list[SectionSchema]:
+    """The schemas this run fills defaults from and validates."""
+    if run.tool.name != "fink":
+        return collect_schemas(run.tool, plugins)
+    from .cli import load_tool
+    wanted = run.arguments.get("<tool>")
+    names = [wanted] if wanted else [info.name for info in discover(TOOLS_GROUP) if info.name in config]
+    return collect_schemas(run.tool, plugins, [load_tool(name) for name in names])
 
 
 def _register_hooks(config: dict, hooks: HookSet) -> None:

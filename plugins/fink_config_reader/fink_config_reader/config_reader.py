@@ -1,29 +1,60 @@
-"""Reads fink_<env>.json from the working folder (first cut; YAML, Python, baseconfig and ignores follow)."""
-import json
+"""fink plugin ``fink.config-reader``: fills ``config`` from ``fink_<env>.py|json|yaml|yml`` on ``config_read_init``.
+
+Also registers the hooks a Python config defines (in the run's ``context['_hooks']``, so they are deregistered at
+the end of the run), records the file names it looked for in ``context['_config_files_tried']`` (used by the
+"Configuration missing" message) and the file it read in ``context['_config_file']``, and puts the combined ignore
+patterns (``.finkignore`` + top-level ``finkignore``) into ``config['finkignore']`` for the bundler.
+"""
+from __future__ import annotations
+
 import os
+from typing import Any
 
 from fink import fink_signals
-from fink.errors import ConfigError
+from fink.config import deep_merge
+
+from .reader import several_formats, candidates, find_config_file, ignore_patterns, read_chain
+
+__all__ = ["read_config", "register", "deregister"]
 
 
-def read_config(params):
+def read_config(params: tuple[dict[str, Any], dict[str, Any]]) -> None:
     context, config = params
     env = context.get("env")
     if not env:
-        return
-    path = f"fink_{env}.json"
-    context["_config_files_tried"] = [path]
-    if os.path.isfile(path):
-        try:
-            with open(path, encoding="utf-8") as fh:
-                config.update(json.load(fh))
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{path}, line {exc.lineno}: {exc.msg}") from exc
+        return  # a non-config command run without ENV
+    name = f"fink_{env.lower()}"
+    context["_config_files_tried"] = [os.path.basename(p) for p in candidates(name)]
+    winner, existing = find_config_file(name)
+    if winner is None:
+        return  # the lifecycle reports "Configuration missing" if the command needs config
+    ui = context.get("_ui")
+    if len(existing) > 1 and ui:
+        ui.warn(several_formats(existing, winner))
+    result = read_chain(winner)
+    for warning in result.warnings:
+        if ui:
+            ui.warn(warning)
+    _register_hooks(context, result)
+    context["_config_file"] = os.path.basename(winner)
+    merged = deep_merge(config, result.data)
+    patterns = ignore_patterns(merged)
+    if patterns:
+        merged["finkignore"] = patterns
+    config.clear()
+    config.update(merged)
 
 
-def register():
+def _register_hooks(context: dict[str, Any], result: Any) -> None:
+    hooks = context.get("_hooks")
+    for loaded in result.files:
+        if loaded.module is not None and hooks is not None:
+            hooks.add(os.path.basename(loaded.path), loaded.module)
+
+
+def register() -> None:
     fink_signals.config_read_init.connect(read_config)
 
 
-def deregister():
+def deregister() -> None:
     fink_signals.config_read_init.disconnect(read_config)

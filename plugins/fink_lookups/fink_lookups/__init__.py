@@ -1,1 +1,1 @@
-"""fink plugin: resolves lookup: values from stacks, SSM, credstash and ACM"""
+"""fink plugin: resolves lookup: values from stacks, SSM parameters, credstash secrets and ACM certificates."""

@@ -1,0 +1,71 @@
+"""The AWS seam of the lookups plugin: SSM parameters, ACM certificates, credstash secrets, stack outputs.
+
+Methods are named by intent, paginate inside and turn AWS errors into fink errors. This is the only module of the
+plugin that touches botocore or credstash (credstash is imported only when a secret is looked up; it builds its
+own boto3 session, which follows ``AWS_ENDPOINT_URL`` by itself).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from fink.awsclient import AWSClient, aws_errors, error_code
+from fink.errors import AWSError
+from fink.servicediscovery import describe_stack
+
+__all__ = ["LookupAWS", "SSM_BATCH", "CREDSTASH_TABLE"]
+
+SSM_BATCH = 10  # GetParameters accepts at most 10 names per call
+CREDSTASH_TABLE = "credential-store"
+
+
+class LookupAWS:
+    def __init__(self, awsclient: AWSClient):
+        self.awsclient = awsclient
+
+    @property
+    def default_region(self) -> str:
+        return self.awsclient.region
+
+    def stack_outputs(self, stack: str, region: str | None = None) -> dict[str, str] | None:
+        """The stack's outputs, or ``None`` when the stack does not exist."""
+        described = describe_stack(self.awsclient, stack, region)
+        if described is None:
+            return None
+        return {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
+
+    def parameters(self, names: list[str], region: str | None = None) -> dict[str, tuple[str, bool]]:
+        """``{name: (value, is_secure)}`` for the names that exist; SecureStrings decrypted; ≤10 names per call."""
+        ssm = self.awsclient.get_client("ssm", region)
+        found: dict[str, tuple[str, bool]] = {}
+        for start in range(0, len(names), SSM_BATCH):
+            batch = names[start:start + SSM_BATCH]
+            with aws_errors(f"Reading SSM parameters {', '.join(batch)}"):
+                response = ssm.get_parameters(Names=batch, WithDecryption=True)
+            for param in response.get("Parameters", []):
+                found[param["Name"]] = (param["Value"], param.get("Type") == "SecureString")
+        return found
+
+    def certificates(self, region: str | None = None) -> list[dict[str, Any]]:
+        """Details of every ISSUED certificate in ``region`` (all pages)."""
+        acm = self.awsclient.get_client("acm", region)
+        arns: list[str] = []
+        with aws_errors("Listing ACM certificates"):
+            for page in acm.get_paginator("list_certificates").paginate(CertificateStatuses=["ISSUED"]):
+                arns += [c["CertificateArn"] for c in page.get("CertificateSummaryList", [])]
+            return [acm.describe_certificate(CertificateArn=arn)["Certificate"] for arn in arns]
+
+    def secret(self, name: str, region: str | None = None) -> str | None:
+        """The latest version of a credstash secret, or ``None`` when it (or the credstash table) does not exist."""
+        import credstash
+        from botocore.exceptions import BotoCoreError, ClientError
+        region = region or self.default_region
+        try:
+            return credstash.getSecret(name, region=region, table=CREDSTASH_TABLE)
+        except credstash.ItemNotFound:
+            return None
+        except ClientError as exc:
+            if error_code(exc) == "ResourceNotFoundException":
+                return None  # no credstash table in this account/region
+            raise AWSError(f"Reading secret '{name}' from credstash failed: {exc}", code=error_code(exc)) from exc
+        except (credstash.KmsError, credstash.IntegrityError, BotoCoreError) as exc:
+            raise AWSError(f"Reading secret '{name}' from credstash failed: {exc}") from exc

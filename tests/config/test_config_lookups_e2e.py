@@ -1,0 +1,144 @@
+"""End-to-end: `fink config` resolves stack, SSM, credstash and ACM lookups against moto, once per thing."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import boto3
+import pytest
+
+from fink.awsclient import AWSClient
+from fink.clock import FakeClock
+
+REGION = "eu-west-1"
+SECRET = "sup3r-s3cret-from-credstash"
+SECURE = "secure-string-value-42"
+
+
+def _stack(name: str, outputs: dict[str, str]) -> None:
+    template = {
+        "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
+        "Outputs": {key: {"Value": value} for key, value in outputs.items()},
+    }
+    boto3.client("cloudformation", region_name=REGION).create_stack(StackName=name,
+                                                                    TemplateBody=json.dumps(template))
+
+
+def _credstash_secret(name: str, value: str) -> None:
+    import credstash
+    kms = boto3.client("kms", region_name=REGION)
+    key_id = kms.create_key()["KeyMetadata"]["KeyId"]
+    kms.create_alias(AliasName="alias/credstash", TargetKeyId=key_id)
+    credstash.createDdbTable(region=REGION)
+    credstash.putSecret(name, value, region=REGION)
+
+
+def _write_config(folder, config: dict) -> None:
+    """Tool sections get validation switched off: these tests are about lookups, not the tools' schemas."""
+    loose = {k: ({**v, "defaults": {"validate": False}} if k in ("cloud", "code", "lambda", "api") else v)
+             for k, v in config.items()}
+    (folder / "fink_dev.json").write_text(json.dumps(loose), encoding="utf-8")
+
+
+def _config(run_cli, *args, awsclient=None, clock=None):
+    result = run_cli("fink", "config", *args, env={"ENV": "dev"}, awsclient=awsclient,
+                     clock=clock or FakeClock(datetime.now(timezone.utc)))
+    assert "Traceback" not in result.output
+    return result
+
+
+def test_stack_and_parameter_lookups_resolve_with_one_call_per_stack(aws, temp_folder, run_cli):
+    _stack("infra", {"RoleArn": "arn:aws:iam::123456789012:role/x", "Bucket": "my-bucket"})
+    _stack("vpc", {"VpcId": "vpc-123"})
+    ssm = boto3.client("ssm", region_name=REGION)
+    names = [f"/app/p{i:02d}" for i in range(12)]
+    for i, name in enumerate(names):
+        ssm.put_parameter(Name=name, Value=f"value-{i}", Type="String")
+    _write_config(temp_folder, {
+        "cloud": {"parameters": {
+            "Role": "lookup:stack:infra:RoleArn", "Bucket": "lookup:stack:infra:Bucket",
+            "Vpc": "lookup:stack:vpc:VpcId", "Missing": "lookup:stack:infra:Nope:optional",
+            "Params": [f"lookup:parameter:{n}" for n in names] + ["lookup:parameter:/nope:CONTINUE_IF_NOT_FOUND"],
+        }},
+        "code": {"stack_output": "lookup:stack:infra", "nested": [{"deep": ["lookup:stack:vpc:VpcId"]}]},
+    })
+    client = AWSClient()
+    result = _config(run_cli, awsclient=client)
+    assert result.exit_code == 0, result.stderr
+    printed = json.loads(result.stdout)
+    params = printed["cloud"]["parameters"]
+    assert params["Role"] == "arn:aws:iam::123456789012:role/x"
+    assert params["Vpc"] == "vpc-123"
+    assert "Missing" not in params  # optional miss: unset, never the literal
+    assert params["Params"] == [f"value-{i}" for i in range(12)]
+    assert printed["code"]["stack_output"] == {"RoleArn": "arn:aws:iam::123456789012:role/x", "Bucket": "my-bucket"}
+    assert printed["code"]["nested"] == [{"deep": ["vpc-123"]}]
+    assert "lookup:" not in result.stdout
+    assert client.call_counts["cloudformation.DescribeStacks"] == 2
+    assert client.call_counts["ssm.GetParameters"] == 2  # 13 names, at most 10 per call
+
+
+def test_failing_lookup_in_running_tool_stops_other_sections_tolerated(aws, temp_folder, run_cli):
+    _write_config(temp_folder, {
+        "cloud": {"parameters": {"Role": "lookup:stack:absent:RoleArn"}},
+        "lambda": {"lambda": {"role": "lookup:stack:absent:RoleArn"}},
+    })
+    tolerant = _config(run_cli, "cloud")
+    assert tolerant.exit_code == 3
+    assert "cloud.parameters.Role: lookup:stack:absent:RoleArn: stack 'absent' does not exist" in tolerant.stderr
+    assert "lambda.lambda.role" not in tolerant.stderr  # another tool's section: tolerated
+
+
+def test_failing_top_level_lookup_stops_the_run(aws, temp_folder, run_cli):
+    _write_config(temp_folder, {"cloud": {}, "team": "lookup:parameter:/does/not/exist"})
+    result = _config(run_cli, "cloud")
+    assert result.exit_code == 3
+    assert "team: lookup:parameter:/does/not/exist: SSM parameter '/does/not/exist' not found" in result.stderr
+
+
+def test_disabled_lookup_type_is_not_run(aws, temp_folder, run_cli):
+    _stack("infra", {"Bucket": "b"})
+    _write_config(temp_folder, {"cloud": {"x": "lookup:stack:infra:Bucket"},
+                                "plugins": {"fink_lookups": {"defaults": {"lookups": ["parameter"]}}}})
+    client = AWSClient()
+    result = _config(run_cli, "cloud", awsclient=client)
+    assert result.exit_code == 3
+    assert "lookup type 'stack' is not enabled" in result.stderr
+    assert client.total_calls == 0
+
+
+def test_secrets_from_credstash_and_securestring_are_masked_everywhere(aws, temp_folder, run_cli, logcapture, capsys):
+    _credstash_secret("db.password", SECRET)
+    boto3.client("ssm", region_name=REGION).put_parameter(Name="/app/token", Value=SECURE, Type="SecureString")
+    # a hook prints, logs and finally fails with the secret values in its message
+    (temp_folder / "hooks.py").write_text(
+        "import logging\nfrom fink import fink_signals\n"
+        "def shout(params):\n"
+        "    context, config = params\n"
+        "    secret, token = config['cloud']['password'], config['cloud']['token']\n"
+        "    print('print:', secret, token)\n"
+        "    logging.getLogger('myhook').warning('log: %s %s', secret, token)\n"
+        "    raise RuntimeError(f'boom {secret} {token}')\n"
+        "def register():\n    fink_signals.config_validation_finalized.connect(shout)\n"
+        "def deregister():\n    fink_signals.config_validation_finalized.disconnect(shout)\n", encoding="utf-8")
+    config = {"cloud": {"password": "lookup:secret:db.password", "token": "lookup:parameter:/app/token",
+                        "gone": "lookup:secret:not.there:CONTINUE_IF_NOT_FOUND"}}
+    _write_config(temp_folder, config)
+    logcapture.clear()  # the setup above logged the values itself
+    shown = _config(run_cli, "cloud")
+    assert shown.exit_code == 0, shown.stderr
+    printed = json.loads(shown.stdout)
+    assert (printed["password"], printed["token"]) == ("****", "****")
+    assert "gone" not in printed
+    _write_config(temp_folder, config | {"hookfile": "hooks.py"})
+    failed = run_cli("fink", "config", "cloud", "-v", env={"ENV": "dev"}, clock=FakeClock())
+    assert failed.exit_code != 0
+    assert "Hook hooks.py:shout failed on signal 'config_validation_finalized'" in failed.stderr
+    assert "boom **** ****" in failed.stderr
+    printed_by_hook = capsys.readouterr()  # print() of hooks and plugins goes to the process streams
+    assert "print: **** ****" in printed_by_hook.out
+    channels = [shown.stdout, shown.stderr, failed.stdout, failed.stderr, printed_by_hook.out, printed_by_hook.err]
+    channels += [r.getMessage() for r in logcapture.records]
+    assert any("log: **** ****" in c for c in channels)
+    for channel in channels:
+        assert SECRET not in channel and SECURE not in channel
