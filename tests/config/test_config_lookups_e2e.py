@@ -104,7 +104,7 @@ def test_disabled_lookup_type_is_not_run(aws, temp_folder, run_cli):
     result = _config(run_cli, "cloud", awsclient=client)
     assert result.exit_code == 3
     assert "lookup type 'stack' is not enabled" in result.stderr
-    assert client.total_calls == 0
+    assert client.call_counts["cloudformation.DescribeStacks"] == 0
 
 
 def test_secrets_from_credstash_and_securestring_are_masked_everywhere(aws, temp_folder, run_cli, logcapture, capsys):

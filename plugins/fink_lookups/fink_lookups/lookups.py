@@ -3,7 +3,9 @@
 Failure policy: a failing lookup in the running tool's section, in a plugin section or at top level stops the run
 (naming the key and the lookup, configuration exit code); failures in other tools' sections are tolerated because
 their stacks may not exist yet (the value stays as it is; that section is not used by this run). A miss of a
-``CONTINUE_IF_NOT_FOUND`` / ``:optional`` lookup leaves the setting unset. Values from credstash and SecureString
+``CONTINUE_IF_NOT_FOUND`` / ``:optional`` lookup leaves the setting unset; in a plugin section such a lookup is
+left unset on any failure (no region, no permission), so an optional plugin setting such as the Slack webhook
+never stops a run. Values from credstash and SecureString
 parameters are registered as secrets with the UI, so fink prints them as ``****``. Which lookup types may run comes
 from ``plugins.fink_lookups.defaults.lookups``.
 """
@@ -55,11 +57,10 @@ def resolve_lookups(params: tuple[dict[str, Any], dict[str, Any]]) -> None:
         return
     from .aws import LookupAWS
     from .resolver import Resolver
-    resolver = Resolver(LookupAWS(context["_awsclient"]), context["_clock"].now())
-    run = _Substitution(context, resolver, _enabled(config), _running_sections(context), _tool_sections())
-    wanted = [(p, lk) for p, lk in found if lk.kind == "parameter" and not lk.problem and lk.kind in run.enabled]
-    if wanted:
-        resolver.prefetch_parameters(wanted)
+    enabled = _enabled(config)
+    wanted = [(p, lk) for p, lk in found if lk.kind == "parameter" and not lk.problem and lk.kind in enabled]
+    resolver = Resolver(LookupAWS(context["_awsclient"]), context["_clock"].now(), wanted)
+    run = _Substitution(context, resolver, enabled, _running_sections(context), _tool_sections())
     resolved = substitute(config, run.resolve)
     run.raise_failures()
     config.clear()
@@ -84,8 +85,9 @@ class _Substitution:
             if outcome.secret:
                 self.ui.register_secret(outcome.value)
             return outcome.value
-        if outcome is not None and outcome.missing and lookup.tolerant:
-            self.ui.debug(f"{lookup.raw} for '{dotted(path)}': {outcome.missing}; setting left unset")
+        if outcome is not None and lookup.tolerant and (outcome.missing or path[0] == "plugins"):
+            why = outcome.missing or outcome.error
+            self.ui.debug(f"{lookup.raw} for '{dotted(path)}': {why}; setting left unset")
             return MISSING
         return self._failed(path, lookup, problem or outcome.error or outcome.missing)
 

@@ -48,11 +48,11 @@ def region_for(path: Path, lookup: Lookup) -> str | None:
 
 
 class Resolver:
-    def __init__(self, aws: LookupAWS, now: datetime):
+    def __init__(self, aws: LookupAWS, now: datetime, parameters: list[tuple[Path, Lookup]] = ()):
         self.aws = aws
         self.now = now
         self._cache: dict[tuple[Any, ...], Any] = {}
-        self._parameters: dict[str | None, dict[str, tuple[str, bool]]] = {}
+        self._wanted = list(parameters)  # all parameter lookups of the run: fetched together, in batches
 
     def _memo(self, key: tuple[Any, ...], fetch: Callable[[], Any]) -> Any:
         """Fetch once per key; a failure is remembered too so it is not retried for every lookup."""
@@ -66,15 +66,13 @@ class Resolver:
             raise result
         return result
 
-    def prefetch_parameters(self, wanted: list[tuple[Path, Lookup]]) -> None:
-        """Read all wanted SSM parameters in batches (at most 10 names per call) per region."""
-        by_region: dict[str | None, list[str]] = {}
-        for path, lookup in wanted:
-            names = by_region.setdefault(region_for(path, lookup), [])
-            if lookup.args[0] not in names:
+    def _parameters_in(self, region: str | None) -> dict[str, tuple[str, bool]]:
+        """All wanted SSM parameters of ``region``, read on first need in batches (at most 10 names per call)."""
+        names: list[str] = []
+        for path, lookup in self._wanted:
+            if region_for(path, lookup) == region and lookup.args[0] not in names:
                 names.append(lookup.args[0])
-        for region, names in by_region.items():
-            self._parameters[region] = self._memo(("ssm", region), lambda: self.aws.parameters(names, region))
+        return self._memo(("ssm", region), lambda: self.aws.parameters(names, region))
 
     def resolve(self, path: Path, lookup: Lookup) -> Outcome:
         try:
@@ -97,9 +95,9 @@ class Resolver:
 
     def _parameter(self, lookup: Lookup, region: str | None) -> Outcome:
         name = lookup.args[0]
-        if region not in self._parameters:
-            self.prefetch_parameters([((), lookup)])
-        found = self._parameters[region].get(name)
+        if not any(lk.args[0] == name for _, lk in self._wanted):
+            self._wanted.append(((), lookup))
+        found = self._parameters_in(region).get(name)
         if found is None:
             return Outcome.miss(f"SSM parameter '{name}' not found")
         return Outcome(found[0], secret=found[1])
