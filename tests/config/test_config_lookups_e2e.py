@@ -142,3 +142,65 @@ def test_secrets_from_credstash_and_securestring_are_masked_everywhere(aws, temp
     assert any("log: **** ****" in c for c in channels)
     for channel in channels:
         assert SECRET not in channel and SECURE not in channel
+
+
+# ---- ACM --------------------------------------------------------------------------------------------------------
+def _pem_pair(common_name: str, sans: list[str], days: int) -> tuple[bytes, bytes]:
+    """A self-signed certificate valid for ``days`` from now, and its key."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = datetime.now(timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
+            .not_valid_after(now + timedelta(days=days))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(s) for s in sans]), critical=False)
+            .sign(key, hashes.SHA256()))
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                                serialization.NoEncryption())
+    return cert.public_bytes(serialization.Encoding.PEM), key_pem
+
+
+def _import_cert(common_name: str, sans: list[str], days: int, region: str = REGION) -> str:
+    cert, key = _pem_pair(common_name, sans, days)
+    return boto3.client("acm", region_name=region).import_certificate(Certificate=cert, PrivateKey=key)[
+        "CertificateArn"]
+
+
+def _revoke(arn: str, region: str = REGION) -> None:
+    """moto cannot revoke imported certificates; its in-process backend object is changed instead."""
+    from moto.acm.models import acm_backends
+    acm_backends["123456789012"][region].get_certificate(arn).status = "REVOKED"
+
+
+def test_acm_lookups_pick_issued_covering_certificate_with_latest_expiry(aws, temp_folder, run_cli):
+    exact = _import_cert("api.example.com", ["api.example.com"], days=30)
+    _import_cert("www.example.com", ["*.example.com"], days=40)  # expires before `longer` below
+    longer = _import_cert("example.com", ["example.com", "*.example.com", "shop.example.org"], days=90)
+    revoked = _import_cert("only.example.net", ["only.example.net"], days=300)
+    _revoke(revoked)
+    soon = _import_cert("soon.example.net", ["soon.example.net"], days=3)  # expired at the run's (fake) time
+    edge = _import_cert("api.example.com", ["api.example.com"], days=20, region="us-east-1")
+    _write_config(temp_folder, {
+        "cloud": {"exact": "lookup:acm:api.example.com", "wild": "lookup:acm:foo.example.com",
+                  "several": "lookup:acm:foo.example.com:shop.example.org:example.com:"},
+        "api": {"cert": "lookup:acm:api.example.com"},
+    })
+    clock = FakeClock(datetime.now(timezone.utc) + timedelta(days=10))
+    result = _config(run_cli, clock=clock)
+    assert result.exit_code == 0, result.stderr
+    printed = json.loads(result.stdout)
+    # api.example.com: covered exactly (30 days) and by the *.example.com wildcards; the latest expiry wins
+    assert printed["cloud"] == {"exact": longer, "wild": longer, "several": longer,
+                                "defaults": printed["cloud"]["defaults"]}
+    assert exact != longer
+    assert printed["api"]["cert"] == edge  # api lookups look in us-east-1
+    for host, arn in (("only.example.net", revoked), ("soon.example.net", soon), ("a.b.example.com", None)):
+        _write_config(temp_folder, {"cloud": {"cert": f"lookup:acm:{host}"}})
+        failed = _config(run_cli, "cloud", clock=clock)
+        assert failed.exit_code == 3
+        assert f"cloud.cert: lookup:acm:{host}: no ISSUED, unexpired ACM certificate in eu-west-1 covers {host}" \
+            in failed.stderr
