@@ -25,9 +25,12 @@ from typing import Any
 from fink.errors import ConfigError, FinkError
 
 __all__ = ["Installed", "python_version", "lambda_arch", "pip_platforms", "pip_command", "install_python",
-           "install_node", "is_install_noise", "INSTALL_NOISE", "CACHE_DIR"]
+           "install_node", "is_install_noise", "INSTALL_NOISE", "CACHE_DIR", "PIP_PYTHON"]
 
 CACHE_DIR = ".fink"
+#: Interpreter whose pip installs the requirements (None: the one running fink). Its own version does not matter:
+#: the wheels are chosen for the runtime's Python version.
+PIP_PYTHON: str | None = None
 _DONE_MARKER = ".fink-complete"
 #: (pattern, why): files an installer writes that vary between installs and are not needed at run time.
 INSTALL_NOISE = (
@@ -80,7 +83,7 @@ def pip_platforms(arch: str) -> list[str]:
 
 
 def pip_command(target: str, requirements: str, runtime: str, arch: str) -> list[str]:
-    cmd = [sys.executable, "-m", "pip", "install", "--target", target, "--implementation", "cp",
+    cmd = [PIP_PYTHON or sys.executable, "-m", "pip", "install", "--target", target, "--implementation", "cp",
            "--python-version", python_version(runtime), "--only-binary=:all:", "--no-compile",
            "--disable-pip-version-check", "--no-input", "--quiet"]
     for platform in pip_platforms(arch):

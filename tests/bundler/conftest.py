@@ -1,0 +1,93 @@
+"""Helpers of the bundler tests: hand-made wheels (pip installs them with --no-index, never from PyPI) and a
+readable listing of a zip for golden files."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import zipfile
+from pathlib import Path
+
+import pytest
+
+
+def _record_hash(data: bytes) -> str:
+    return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+
+
+def build_wheel(folder: Path, name: str, version: str, files: dict[str, str], tag: str = "py3-none-any",
+                console_scripts: dict[str, str] | None = None) -> Path:
+    """Assemble a wheel by hand: ``files`` maps paths inside the wheel to their text."""
+    dist = f"{name}-{version}.dist-info"
+    content = dict(files)
+    content[f"{dist}/METADATA"] = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+    purelib = "true" if tag.endswith("-any") else "false"
+    content[f"{dist}/WHEEL"] = f"Wheel-Version: 1.0\nGenerator: fink-tests\nRoot-Is-Purelib: {purelib}\nTag: {tag}\n"
+    if console_scripts:
+        lines = "".join(f"{k} = {v}\n" for k, v in console_scripts.items())
+        content[f"{dist}/entry_points.txt"] = "[console_scripts]\n" + lines
+    record = [f"{path},{_record_hash(text.encode())},{len(text.encode())}" for path, text in content.items()]
+    content[f"{dist}/RECORD"] = "\n".join(record + [f"{dist}/RECORD,,"]) + "\n"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}-{version}-{tag}.whl"
+    with zipfile.ZipFile(path, "w") as zf:
+        for member, text in content.items():
+            zf.writestr(member, text)
+    return path
+
+
+def tinydep_wheel(folder: Path) -> Path:
+    """The pure-Python dependency of the sample projects, with a console script (pip writes a host shebang)."""
+    return build_wheel(folder, "tinydep", "1.0", {"tinydep/__init__.py": 'VERSION = "1.0"\n\n\ndef main():\n    pass\n'},
+                       console_scripts={"tinycli": "tinydep:main"})
+
+
+def zip_listing(path: str | Path) -> str:
+    """One line per member: mode, size, CRC, date and name (what the golden files pin)."""
+    with zipfile.ZipFile(path) as zf:
+        return "".join(f"{oct(i.external_attr >> 16)} {i.file_size:>6} {i.CRC:08x} "
+                       f"{'%04d-%02d-%02d' % i.date_time[:3]} {i.filename}\n" for i in zf.infolist())
+
+
+@pytest.fixture
+def golden():
+    """Compare text with ``tests/bundler/golden/<name>``; FINK_UPDATE_GOLDEN=1 rewrites the file."""
+    import os
+
+    def check(name: str, text: str) -> None:
+        path = Path(__file__).parent / "golden" / name
+        if os.environ.get("FINK_UPDATE_GOLDEN") == "1":
+            path.write_text(text)
+        assert path.exists(), f"golden file {path} missing: run with FINK_UPDATE_GOLDEN=1 and review it"
+        assert text == path.read_text()
+    return check
+
+
+@pytest.fixture
+def edit_section():
+    """Merge ``changes`` into the ``tool`` section of fink_dev.json in the working folder."""
+    import json
+
+    from fink.config import deep_merge
+
+    def edit(tool: str, changes: dict) -> dict:
+        path = Path("fink_dev.json")
+        config = json.loads(path.read_text())
+        config[tool] = deep_merge(config[tool], changes)
+        path.write_text(json.dumps(config, indent=2))
+        return config[tool]
+    return edit
+
+
+@pytest.fixture
+def make_wheel():
+    return build_wheel
+
+
+@pytest.fixture
+def tinydep():
+    return tinydep_wheel
+
+
+@pytest.fixture
+def listing():
+    return zip_listing

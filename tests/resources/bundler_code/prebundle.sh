@@ -1,0 +1,4 @@
+#!/bin/sh
+set -e
+echo "built by prebundle" > codedeploy/BUILD_INFO
+echo "prebundle ran"

@@ -1,0 +1,1 @@
+exports.dev = true;

@@ -1,0 +1,1 @@
+const dep = require("localdep"); exports.handler = async () => dep.hello();
