@@ -1,0 +1,65 @@
+"""Every installed tool's and plugin's schema is a valid JSON Schema; the docs' reference pages come from them."""
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from fink.config import fill_defaults, validation_errors
+
+ROOT = Path(__file__).resolve().parents[2]
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def _extension():
+    spec = importlib.util.spec_from_file_location("fink_schema_docs", ROOT / "docs" / "_ext" / "fink_schema_docs.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
+    spec.loader.exec_module(module)
+    return module
+
+
+EXT = _extension()
+PAGES = EXT.installed_schemas()
+
+
+def test_tools_and_plugins_with_schemas_are_found():
+    sections = {page.section for page in PAGES}
+    assert {"plugins.fink_lookups"} <= sections
+    assert len(sections) == len(PAGES)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.section for p in PAGES])
+def test_schema_is_valid_json_schema_and_its_plugin_defaults_validate(page):
+    validator = jsonschema.validators.validator_for(page.schema, default=jsonschema.Draft202012Validator)
+    validator.check_schema(page.schema)
+    if page.section.startswith("plugins."):  # plugin sections are filled from defaults alone on every run
+        assert validation_errors(fill_defaults({}, page.schema), page.schema, page.section) == []
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if not p.section.startswith("plugins.")],
+                         ids=lambda p: p.section)
+def test_schema_default_non_config_commands_equal_the_tools(page):
+    from fink.cli import load_tool
+    declared = page.schema.get("properties", {}).get("defaults", {}).get("properties", {}).get("non_config_commands")
+    if not declared or "default" not in declared:
+        pytest.skip(f"{page.section} does not declare defaults.non_config_commands yet")
+    assert sorted(declared["default"]) == sorted(load_tool(page.slug).non_config_commands)
+
+
+def test_lookups_reference_page_is_pinned():
+    page = next(p for p in PAGES if p.section == "plugins.fink_lookups")
+    assert EXT.render_schema(page) == (GOLDEN / "reference_fink_lookups.md").read_text(encoding="utf-8")
+
+
+def test_reference_pages_are_written_for_every_schema(tmp_path):
+    written = EXT.write_reference(str(tmp_path), PAGES)
+    names = sorted(Path(p).name for p in written)
+    assert names == sorted([f"{p.slug}.md" for p in PAGES] + ["index.md"])
+    index = (tmp_path / "reference" / "index.md").read_text(encoding="utf-8")
+    assert all(f"\n{p.slug}\n" in index for p in PAGES)
+    lookups = (tmp_path / "reference" / "fink_lookups.md").read_text(encoding="utf-8")
+    assert "| `lookups` | yes | array of one of `parameter`, `secret`, `stack`, `acm` |" in lookups
