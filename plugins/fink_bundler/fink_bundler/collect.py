@@ -78,6 +78,10 @@ def _stat(path: str) -> os.stat_result:
         raise FinkError(f"Cannot read {path}: {exc.strerror}.") from None
 
 
+def _contains(parent: str, path: str) -> bool:
+    return path == parent or path.startswith(parent.rstrip(os.sep) + os.sep)
+
+
 def _join(target: str, rel: str) -> str:
     return f"{target}/{rel}" if target else rel
 
@@ -149,7 +153,7 @@ class Collector:
             real = os.path.realpath(entry.path)
             if real in self.excluded or self.ignore(name, rel, is_dir=True):
                 continue
-            if real in ancestors:
+            if real in ancestors or _contains(real, os.path.realpath(folder)):
                 raise FinkError(f"Symlink loop: {entry.path} points back to {real}.",
                                 hint="Remove the link or ignore it in .finkignore.")
             self._walk(entry.path, name, ancestors | {real}, user_files)
