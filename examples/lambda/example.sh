@@ -33,3 +33,7 @@ lambda list
 echo
 echo "== lambda info"
 lambda info
+
+echo
+echo "== lambda clean: remove the local bundle and the bundler's caches"
+lambda clean

@@ -53,7 +53,7 @@ def bundle_of(context: Mapping[str, Any]) -> Bundle:
         from fink.s3 import sha256_b64
         with open(path, "rb") as fh:
             sha = sha256_b64(fh.read())
-    return Bundle(path, sha, int(context.get("_bundle_size") or os.path.getsize(path)))
+    return Bundle(path, sha, os.path.getsize(path))  # zipped size (the bundler's _bundle_size is unzipped)
 
 
 def check_runtime(runtime: str) -> None:

@@ -185,3 +185,12 @@ def test_create_retries_while_a_new_role_is_not_assumable_yet(fake_clock, tmp_pa
         _deployer(client, fake_clock, tmp_path).create()
     stubber.assert_no_pending_responses()
     assert fake_clock.sleeps == [2.0]
+
+
+def test_too_large_for_inline_upload_asks_for_the_artifact_bucket(sample, run_cli, fake_clock, monkeypatch):
+    import fink_lambda.deploy
+    monkeypatch.setattr(fink_lambda.deploy, "INLINE_LIMIT", 10)
+    result = deploy(run_cli, fake_clock)
+    assert result.exit_code == 1
+    assert "Lambda takes at most 50 MB inline" in result.stderr and "deployment.artifactBucket" in result.stderr
+    assert function_names() == []
