@@ -4,6 +4,10 @@ Only the lifecycle (``fink.lifecycle``) sends these signals. Receivers are conne
 ``register()`` and disconnected in its ``deregister()``. blinker holds receivers weakly and calls them in no defined
 order, so a receiver must not rely on another receiver having run before it on the same signal.
 
+A receiver that raises stops the run (``error`` and ``finalized`` are still sent). When the exception comes from a
+hook file (``cloudformation.py``, ``fink_<env>.py``, the ``hookfile``), the error names the hook and the signal:
+``Hook hooks.py:announce failed on signal 'command_init': KeyError: 'cloud'`` (see :mod:`fink.hooks`).
+
 Payloads: ``initialized`` and ``finalized`` receive ``context`` (a dict). Every other signal receives the tuple
 ``(context, config)``. ``config`` is the whole configuration dict (``{'cloud': {...}, 'plugins': {...}, ...}``).
 
