@@ -26,21 +26,6 @@ def _bundler_landed() -> bool:
 pytestmark = pytest.mark.skipif(not _bundler_landed(), reason="the bundler plugin is not implemented yet")
 
 
-def build_wheel(folder: Path) -> None:
-    """A minimal pure-Python wheel ``tinydep-1.0-py3-none-any.whl``."""
-    files = {"tinydep/__init__.py": 'ALIVE = "alive"\n',
-             "tinydep-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: tinydep\nVersion: 1.0\n",
-             "tinydep-1.0.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: fink-tests\nRoot-Is-Purelib: true\n"
-                                            "Tag: py3-none-any\n"}
-    record = "".join(f"{name},sha256={base64.urlsafe_b64encode(hashlib.sha256(body.encode()).digest()).decode().rstrip('=')},{len(body)}\n"
-                     for name, body in files.items()) + "tinydep-1.0.dist-info/RECORD,,\n"
-    files["tinydep-1.0.dist-info/RECORD"] = record
-    folder.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(folder / "tinydep-1.0-py3-none-any.whl", "w") as zf:
-        for name, body in files.items():
-            zf.writestr(name, body)
-
-
 def build_npm_tarball(folder: Path, name: str, source: str) -> None:
     """An ``npm pack``-style tarball ``<name>-1.0.0.tgz``."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -63,9 +48,9 @@ def zip_names(path) -> list[str]:
 
 
 @pytest.fixture
-def python_project(aws, role, project):
+def python_project(aws, role, project, build_wheel):
     folder = project("lambda_python_deps")
-    build_wheel(folder / "wheels")
+    build_wheel(folder / "wheels", "tinydep", "1.0", {"tinydep/__init__.py": 'ALIVE = "alive"\n'})
     return folder
 
 
