@@ -73,30 +73,49 @@ def _shadowed_package_file(package: str, resource: str) -> Any:
     return None
 
 
-def _defaults_of(schema: Mapping[str, Any]) -> dict[str, Any]:
+def _resolve(node: Mapping[str, Any], root: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Follow a local ``$ref`` (``#/$defs/name``); sibling keys of the ``$ref`` win."""
+    ref = node.get("$ref") if isinstance(node, Mapping) else None
+    if not isinstance(ref, str) or not ref.startswith("#/"):
+        return node
+    target: Any = root
+    for part in ref[2:].split("/"):
+        target = target.get(part, {}) if isinstance(target, Mapping) else {}
+    return {**_resolve(target, root), **{k: v for k, v in node.items() if k != "$ref"}}
+
+
+def _defaults_of(schema: Mapping[str, Any], root: Mapping[str, Any]) -> dict[str, Any]:
     """The defaults a schema declares for an object that is absent: its required object properties' defaults."""
     out: dict[str, Any] = {}
     required = set(schema.get("required", ()))
     for name, prop in schema.get("properties", {}).items():
+        prop = _resolve(prop, root)
         if "default" in prop:
             out[name] = copy.deepcopy(prop["default"])
         elif prop.get("type") == "object" and (name in required or name == "defaults"):
-            nested = _defaults_of(prop)
+            nested = _defaults_of(prop, root)
             if nested:
                 out[name] = nested
     return out
 
 
-def fill_defaults(instance: Mapping[str, Any], schema: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of ``instance`` with the schema's defaults filled in where the user set nothing."""
-    result = deep_merge(_defaults_of(schema), instance)
+def fill_defaults(instance: Mapping[str, Any], schema: Mapping[str, Any],
+                  root: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A copy of ``instance`` with the schema's defaults filled in where the user set nothing.
+
+    Objects are filled at every depth, including objects inside lists; local ``$ref``s are followed."""
+    root = schema if root is None else root
+    schema = _resolve(schema, root)
+    result = deep_merge(_defaults_of(schema, root), instance)
     for name, prop in schema.get("properties", {}).items():
+        prop = _resolve(prop, root)
         if isinstance(result.get(name), Mapping) and prop.get("type") == "object":
-            result[name] = fill_defaults(result[name], prop)
+            result[name] = fill_defaults(result[name], prop, root)
         elif isinstance(result.get(name), list) and isinstance(prop.get("items"), Mapping):
-            items = prop["items"]
+            items = _resolve(prop["items"], root)
             if items.get("type") == "object":
-                result[name] = [fill_defaults(i, items) if isinstance(i, Mapping) else i for i in result[name]]
+                result[name] = [fill_defaults(i, items, root) if isinstance(i, Mapping) else i
+                                for i in result[name]]
     return result
 
 

@@ -97,3 +97,11 @@ def test_acm_matching_rules():
              cert("other", 999, sans=("x.org",))]
     assert best_certificate(certs, ["a.example.com", "example.com"], now) == "long"
     assert best_certificate(certs, ["a.example.com", "x.org"], now) is None
+
+
+def test_defaults_follow_refs_into_list_items():
+    schema = {"type": "object", "$defs": {"event": {"type": "object", "properties": {
+                  "enabled": {"type": "boolean", "default": True}}}},
+              "properties": {"events": {"type": "array", "items": {"$ref": "#/$defs/event"}}}}
+    assert fill_defaults({"events": [{"arn": "x"}, {"enabled": False}]}, schema) == {
+        "events": [{"arn": "x", "enabled": True}, {"enabled": False}]}
