@@ -5,7 +5,6 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import boto3
-import pytest
 
 from fink.awsclient import AWSClient
 from fink.clock import FakeClock
