@@ -152,3 +152,16 @@ def test_pattern_rule_is_updated_in_place_when_the_pattern_changes(deployed, run
     assert result.exit_code == 0 and "update rule fink-ec2-changes" in result.stderr
     assert "(1 change)" in result.stderr  # the target and the permission stay
     assert json.loads(events.describe_rule(Name="fink-ec2-changes")["EventPattern"])["source"] == ["aws.autoscaling"]
+
+
+def test_dynamodb_stream_mapping(deployed, run_cli, fake_clock, edit_config):
+    table = boto3.client("dynamodb").create_table(
+        TableName="fink-table", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"})["TableDescription"]
+    stream = table["LatestStreamArn"]
+    set_events(edit_config, {"arn": stream, "enabled": False})
+    assert cli(run_cli, fake_clock, "wire").exit_code == 0
+    (mapping,) = boto3.client("lambda").list_event_source_mappings(FunctionName=ALIAS_ARN)["EventSourceMappings"]
+    assert mapping["EventSourceArn"] == stream and mapping["BatchSize"] == 100 and mapping["State"] == "Disabled"
+    assert "(0 changes)" in cli(run_cli, fake_clock, "wire").stderr
