@@ -91,7 +91,7 @@ def _new_collector(section: dict, workdir: str, ignore: list[str] | None) -> tup
     zip_name = _section(section, "bundling").get("zip") or DEFAULT_ZIP
     zip_path = os.path.abspath(os.path.join(workdir, zip_name))
     patterns = load_ignore_patterns({}, workdir) if ignore is None else ignore
-    excluded = {os.path.realpath(p) for p in (zip_path, zip_path + ".tmp", os.path.join(workdir, CACHE_DIR))}
+    excluded = (zip_path, zip_path + ".tmp", os.path.join(workdir, CACHE_DIR))
     return Collector(workdir, Ignore(patterns), excluded), zip_path
 
 
@@ -116,7 +116,8 @@ def _add_installed(collector: Collector, installed: Installed | None, ui: Any) -
     deps.add_path(installed.folder, installed.target, "the installed dependencies", user_files=False)
     for name, member in deps.members.items():
         if not is_install_noise(name):
-            collector.add(member, deps.origins[name])
+            identity, origin = deps.origins[name]
+            collector.add(member, origin, identity)
 
 
 def _json_bytes(data: Any) -> bytes:

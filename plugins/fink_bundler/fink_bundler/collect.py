@@ -10,7 +10,7 @@ import os
 import posixpath
 import stat
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Any, Iterable
 
 import pathspec
 
@@ -78,6 +78,10 @@ def _stat(path: str) -> os.stat_result:
         raise FinkError(f"Cannot read {path}: {exc.strerror}.") from None
 
 
+def _identity(info: os.stat_result) -> tuple[int, int]:
+    return info.st_dev, info.st_ino
+
+
 def _contains(parent: str, path: str) -> bool:
     return path == parent or path.startswith(parent.rstrip(os.sep) + os.sep)
 
@@ -92,24 +96,30 @@ class Collector:
 
     workdir: str
     ignore: Ignore = field(default_factory=Ignore)
-    excluded: set[str] = field(default_factory=set)  #: real paths never bundled (``.fink/``, the zip itself)
+    excluded: Iterable[str] = ()  #: paths never bundled (``.fink/``, the zip itself), compared by file identity
     members: dict[str, Member] = field(default_factory=dict)
-    origins: dict[str, str] = field(default_factory=dict)
+    origins: dict[str, tuple[Any, str]] = field(default_factory=dict)  #: name -> (file identity, path shown)
 
-    def add(self, member: Member, origin: str) -> None:
+    def __post_init__(self) -> None:
+        self.workdir = os.path.normpath(self.workdir)
+        self._excluded_ids = {_identity(os.stat(p)) for p in self.excluded if os.path.exists(p)}
+
+    def add(self, member: Member, origin: str, identity: Any = None) -> None:
+        """Add ``member``; the same name from another file (``identity``, default ``origin``) is an error."""
+        identity = origin if identity is None else identity
         existing = self.origins.get(member.name)
-        if existing is not None and existing != origin:
-            raise ConfigError(f"Two files would become '{member.name}' in the bundle: {existing} and {origin}.",
+        if existing is not None and existing[0] != identity:
+            raise ConfigError(f"Two files would become '{member.name}' in the bundle: {existing[1]} and {origin}.",
                               hint="Change a folder's target or ignore one of them in .finkignore.")
         self.members[member.name] = member
-        self.origins[member.name] = origin
+        self.origins[member.name] = (identity, origin)
 
     def add_data(self, name: str, data: bytes) -> None:
         self.add(Member(name, data=data), f"<generated {name}>")
 
     def add_path(self, source: str, target: str, what: str, *, user_files: bool = True) -> None:
         """Add a file (as ``target/<basename>``) or a folder's tree (under ``target``)."""
-        path = source if os.path.isabs(source) else os.path.join(self.workdir, source)
+        path = os.path.normpath(os.path.join(self.workdir, source))
         if not os.path.lexists(path):
             raise ConfigError(f"The source '{source}' of {what} does not exist (in {self.workdir}).",
                               hint="Fix the path in the configuration (paths are relative to the working folder).")
@@ -123,20 +133,20 @@ class Collector:
         return [self.members[name] for name in sorted(self.members)]
 
     def _rel_to_workdir(self, path: str, user_files: bool) -> str | None:
-        if not user_files:
+        prefix = self.workdir + os.sep
+        if not user_files or not path.startswith(prefix):
             return None
-        rel = os.path.relpath(path, self.workdir)
-        return None if rel.startswith("..") else rel.replace(os.sep, "/")
+        return path[len(prefix):].replace(os.sep, "/")
 
     def _add_file(self, path: str, name: str, user_files: bool, info: os.stat_result | None = None) -> None:
         rel = self._rel_to_workdir(path, user_files)
         if name.endswith(NOISE_SUFFIXES) or self.ignore(name, rel):
             return
         info = info or _stat(path)
-        if not stat.S_ISREG(info.st_mode) or os.path.realpath(path) in self.excluded:
+        if not stat.S_ISREG(info.st_mode) or _identity(info) in self._excluded_ids:
             return
         executable = bool(info.st_mode & 0o111)
-        self.add(Member(name, source=path, executable=executable, size=info.st_size), os.path.realpath(path))
+        self.add(Member(name, source=path, executable=executable, size=info.st_size), path, _identity(info))
 
     def _walk(self, folder: str, prefix: str, ancestors: set[str], user_files: bool) -> None:
         with os.scandir(folder) as it:
@@ -150,9 +160,9 @@ class Collector:
             if not stat.S_ISDIR(info.st_mode):
                 self._add_file(entry.path, name, user_files, info)
                 continue
-            real = os.path.realpath(entry.path)
-            if real in self.excluded or self.ignore(name, rel, is_dir=True):
+            if _identity(info) in self._excluded_ids or self.ignore(name, rel, is_dir=True):
                 continue
+            real = os.path.realpath(entry.path)
             if real in ancestors or _contains(real, os.path.realpath(folder)):
                 raise FinkError(f"Symlink loop: {entry.path} points back to {real}.",
                                 hint="Remove the link or ignore it in .finkignore.")

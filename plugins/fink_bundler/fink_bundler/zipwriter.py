@@ -21,7 +21,7 @@ import zlib
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from fink.errors import FinkError
 
@@ -103,22 +103,51 @@ def _crc_and_size(member: Member) -> tuple[int, int]:
     return crc, size
 
 
-def _submit(pool: ThreadPoolExecutor, member: Member, level: int) -> list[Future]:
-    """Futures of one member: one whole-member task, or a CRC task followed by one task per chunk."""
-    if member.data is not None or member.length <= 2 * CHUNK:
-        return [pool.submit(_compress_whole, member, level)]
+def _is_large(member: Member) -> bool:
+    return member.data is None and member.length > 2 * CHUNK
+
+
+def _compress_batch(members: list[Member], level: int) -> list[_Done]:
+    return [_compress_whole(m, level) for m in members]
+
+
+def _batches(members: Iterable[Member]) -> Iterator[list[Member]]:
+    """Small members grouped up to ~CHUNK bytes (fewer, larger tasks); each large member alone."""
+    batch, size = [], 0
+    for member in members:
+        if _is_large(member):
+            if batch:
+                yield batch
+                batch, size = [], 0
+            yield [member]
+            continue
+        batch.append(member)
+        size += member.length
+        if size >= CHUNK or len(batch) >= 256:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _submit(pool: ThreadPoolExecutor, batch: list[Member], level: int) -> list[Future]:
+    """Futures of one batch: one task for small members, or a CRC task and one task per chunk of a large one."""
+    member = batch[0]
+    if not _is_large(member):
+        return [pool.submit(_compress_batch, batch, level)]
     count = -(-member.length // CHUNK)
     crc = pool.submit(_crc_and_size, member)
     return [crc] + [pool.submit(_compress_chunk, member, i, i == count - 1, level) for i in range(count)]
 
 
-def _collect(futures: list[Future], member: Member) -> _Done:
-    if len(futures) == 1:
+def _collect(futures: list[Future], batch: list[Member]) -> list[_Done]:
+    if not _is_large(batch[0]):
         return futures[0].result()
+    member = batch[0]
     crc, size = futures[0].result()
     if size != member.length:
         raise FinkError(f"{member.source} changed while it was being bundled.", hint="Run the command again.")
-    return _Done([f.result() for f in futures[1:]], crc, size, _DEFLATED)
+    return [_Done([f.result() for f in futures[1:]], crc, size, _DEFLATED)]
 
 
 class _Writer:
@@ -159,6 +188,14 @@ class _Writer:
         self.fh.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, len(central), min(start, _MAX32), 0))
 
 
+def _write_first(writer: _Writer, pending: deque) -> int:
+    """Write the oldest pending batch (waiting for it); returns how many futures it held."""
+    batch, futures = pending.popleft()
+    for member, done in zip(batch, _collect(futures, batch)):
+        writer.add(member, done)
+    return len(futures)
+
+
 def write_zip(path: str, members: Iterable[Member], *, level: int = COMPRESS_LEVEL,
               workers: int | None = None) -> ZipStats:
     """Write ``members`` (in the given order) to ``path`` atomically; returns counts and sizes."""
@@ -169,17 +206,14 @@ def write_zip(path: str, members: Iterable[Member], *, level: int = COMPRESS_LEV
     try:
         with open(tmp, "wb") as fh:
             writer, pending, in_flight = _Writer(fh), deque(), 0
-            for member in members:
-                futures = _submit(pool, member, level)
-                pending.append((member, futures))
+            for batch in _batches(members):
+                futures = _submit(pool, batch, level)
+                pending.append((batch, futures))
                 in_flight += len(futures)
                 while in_flight > window:
-                    done_member, done_futures = pending.popleft()
-                    in_flight -= len(done_futures)
-                    writer.add(done_member, _collect(done_futures, done_member))
+                    in_flight -= _write_first(writer, pending)
             while pending:
-                done_member, done_futures = pending.popleft()
-                writer.add(done_member, _collect(done_futures, done_member))
+                _write_first(writer, pending)
             writer.finish()
         os.replace(tmp, path)
     except BaseException:
