@@ -53,18 +53,25 @@ def test_bundled_function_runs_from_the_unzipped_bundle(aws, project, tinydep, r
     assert out.stdout.strip() == "{'greeting': 'hello sample', 'dep': '1.0'}"
 
 
-def _fresh_venv(folder: Path) -> str:
+@pytest.fixture(scope="module")
+def second_venv(tmp_path_factory) -> str:
+    """Another virtual environment whose pip installs the dependencies (console scripts name its python)."""
+    folder = tmp_path_factory.mktemp("venv2")
     subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True, capture_output=True)
     return str(folder / "bin" / "python")
 
 
-def test_two_clean_builds_in_different_folders_and_venvs_are_byte_identical(tmp_path, tinydep, monkeypatch):
+@pytest.mark.parametrize("requirement", ["tinydep==1.0", "./wheels/tinydep-1.0-py3-none-any.whl"],
+                         ids=["find-links", "direct-path"])  # a direct path makes pip write direct_url.json
+def test_two_clean_builds_in_different_folders_and_venvs_are_byte_identical(tmp_path, tinydep, monkeypatch,
+                                                                             second_venv, requirement):
     resources = Path(__file__).parents[1] / "resources" / "bundler_python"
     builds = []
-    for name, python in (("first/a", None), ("second/deeper/b", _fresh_venv(tmp_path / "venv2"))):
+    for name, python in (("first/a", None), ("second/deeper/b", second_venv)):
         folder = tmp_path / name
         shutil.copytree(resources, folder)
         tinydep(folder / "wheels")
+        (folder / "requirements.txt").write_text(f"--no-index\n--find-links ./wheels\n{requirement}\n")
         (folder / "static" / "run.sh").chmod(0o700)  # other permission bits than the first copy
         monkeypatch.setattr(deps, "PIP_PYTHON", python)
         section = json.loads((folder / "fink_dev.json").read_text())["lambda"]
@@ -72,7 +79,9 @@ def test_two_clean_builds_in_different_folders_and_venvs_are_byte_identical(tmp_
     first, second = builds
     assert Path(first.path).read_bytes() == Path(second.path).read_bytes()
     assert first.sha256 == second.sha256
-    assert not any(n.startswith("bin/") or n.endswith(("RECORD", "INSTALLER")) for n in first.names)
+    assert "tinydep/__init__.py" in first.names
+    assert not any(n.startswith("bin/") or n.endswith(("RECORD", "INSTALLER", "direct_url.json"))
+                   for n in first.names)
 
 
 def _native_wheels(make_wheel, folder: Path) -> None:

@@ -128,3 +128,20 @@ def test_the_plugin_uses_the_configured_ignore_patterns_before_finkignore(work):
 def test_the_plugin_does_nothing_for_other_tools(work):
     context = _run_signals("cloud", {"cloud": {"bundling": {"preBundle": ["false"]}}})
     assert "_bundle_file" not in context and not (work / "bundle.zip").exists()
+
+
+def test_an_interrupted_install_leaves_no_half_cache_and_no_zip(work, monkeypatch):
+    from fink.errors import GracefulExit
+    from fink_bundler import deps
+
+    (work / "requirements.txt").write_text("tinydep==1.0\n")
+
+    def interrupted(cmd, cwd, what, hint):
+        (Path(cmd[cmd.index("--target") + 1]) / "half-installed.py").write_text("x")
+        raise GracefulExit("SIGTERM")
+
+    monkeypatch.setattr(deps, "_run", interrupted)
+    with pytest.raises(GracefulExit):
+        bundler.build_lambda_bundle(_section([]), str(work), ignore=[], keep=True)
+    assert os.listdir(work / ".fink" / "tmp") == [] and not (work / ".fink" / "deps").exists()
+    assert not (work / "bundle.zip").exists()
