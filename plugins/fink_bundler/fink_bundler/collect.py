@@ -12,8 +12,6 @@ import stat
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-import pathspec
-
 from fink.errors import ConfigError, FinkError
 
 from .zipwriter import Member
@@ -46,7 +44,11 @@ class Ignore:
 
     def __init__(self, patterns: Iterable[str] = ()):
         self.patterns = list(patterns)
-        self.spec = pathspec.GitIgnoreSpec.from_lines(self.patterns) if self.patterns else None
+        self.spec = None
+        if self.patterns:
+            import pathspec  # only when there are patterns: keeps `<tool> --help` light
+
+            self.spec = pathspec.GitIgnoreSpec.from_lines(self.patterns)
 
     def __call__(self, *paths: str | None, is_dir: bool = False) -> bool:
         if self.spec is None:

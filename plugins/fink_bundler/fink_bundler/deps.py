@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from fink.errors import ConfigError, FinkError
 
@@ -108,7 +108,7 @@ def _key(kind: str, files: list[str], *extra: str) -> str:
     return f"{kind}-{digest.hexdigest()[:16]}"
 
 
-def _cached(workdir: str, key: str, keep: bool, install) -> tuple[str, bool]:
+def _cached(workdir: str, key: str, keep: bool, install: Callable[[str], None]) -> tuple[str, bool]:
     """The install folder for ``key``: reused with ``keep`` when finished before, else installed afresh."""
     final = os.path.join(workdir, CACHE_DIR, "deps", key)
     if keep and os.path.isfile(os.path.join(final, _DONE_MARKER)):
