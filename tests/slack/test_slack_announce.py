@@ -330,3 +330,15 @@ def test_a_hanging_webhook_times_out_quickly(run_tool, silent_url, monkeypatch):
     result = run_tool(CLOUD, "deploy", config=config_with(silent_url))
     assert result.exit_code == 0
     assert "failed: no answer within 0.2s" in result.stderr
+
+
+def test_default_lookup_costs_one_ssm_call_and_an_empty_value_switches_it_off(run_tool, webhook):
+    with_default = run_tool(CLOUD, "deploy", "-v", config=config_with(None))
+    assert "  ssm.GetParameters: 1" in with_default.stderr
+    config = config_with(None)
+    config["plugins"]["fink_slack_integration"]["defaults"] = {"slack_webhook": ""}
+    switched_off = run_tool(CLOUD, "deploy", "-v", config=config)
+    assert switched_off.exit_code == 0
+    assert "ssm." not in switched_off.stderr
+    assert "DEBUG: slack: no webhook configured or found" in switched_off.stderr
+    assert webhook.requests == []
