@@ -64,6 +64,9 @@ class Script:
     def __init__(self):
         self.awsclient = AWSClient()
         self.stubber = Stubber(self.awsclient.get_client("cloudformation"))
+        # the slack plugin's default webhook lookup (lookup:parameter:slack.webhook:CONTINUE_IF_NOT_FOUND)
+        self.ssm = Stubber(self.awsclient.get_client("ssm"))
+        self.ssm.add_response("get_parameters", {"Parameters": [], "InvalidParameters": ["slack.webhook"]})
 
     def add(self, op, response=None, params=None):
         self.stubber.add_response(op, response or {}, params)
@@ -86,7 +89,7 @@ class Script:
         return self
 
     def run(self, run_cli, clock, *args, tty=False):
-        with self.stubber:
+        with self.stubber, self.ssm:
             result = run_cli("cloud", *args, awsclient=self.awsclient, clock=clock, tty=tty)
         self.stubber.assert_no_pending_responses()
         return result
@@ -223,7 +226,9 @@ def test_empty_change_set_aws_style_is_no_changes(project, run_cli, fake_clock):
     result = script.run(run_cli, fake_clock, "deploy")
     assert result.exit_code == 0, result.output
     assert "No changes: stack 'fink-test-simple' is up to date." in result.stderr
-    assert script.awsclient.total_calls == 5
+    counts = script.awsclient.call_counts
+    assert sum(n for op, n in counts.items() if op.startswith("cloudformation.")) == 5
+    assert script.awsclient.total_calls - 5 == counts["ssm.GetParameters"] == 1  # only slack's webhook lookup
 
 
 def test_refused_change_set_is_an_error_and_deleted(project, run_cli, fake_clock):

@@ -342,3 +342,11 @@ def test_default_lookup_costs_one_ssm_call_and_an_empty_value_switches_it_off(ru
     assert "ssm." not in switched_off.stderr
     assert "DEBUG: slack: no webhook configured or found" in switched_off.stderr
     assert webhook.requests == []
+
+
+def test_read_only_commands_make_no_ssm_call_for_the_webhook(run_tool, webhook):
+    boto3.client("ssm").put_parameter(Name="slack.webhook", Value=webhook.url, Type="String")
+    result = run_tool(CLOUD, "list", "-v", config=config_with(None))
+    assert result.exit_code == 0
+    assert "ssm." not in result.stderr  # the default webhook lookup is dropped for commands never announced
+    assert webhook.requests == []

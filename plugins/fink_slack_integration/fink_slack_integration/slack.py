@@ -10,7 +10,11 @@ Signals (see :mod:`fink.fink_signals`):
 The webhook is ``plugins.fink_slack_integration.slack_webhook`` if set, else ``defaults.slack_webhook`` (by default
 ``lookup:parameter:slack.webhook:CONTINUE_IF_NOT_FOUND``, resolved by the lookups plugin). No webhook, or a value
 that is not an http(s) URL: no message, one debug line. Whatever goes wrong while announcing is a warning; the
-command's outcome and exit code stay what they were. The plugin reads config, it never changes it.
+command's outcome and exit code stay what they were.
+
+The plugin changes config only in its own section and only on ``config_read_finalized`` (before lookups): for a
+command it does not announce it drops its webhook lookup, so read-only commands (``cloud list``, ``lambda logs``,
+...) make no SSM call for a webhook they would never use.
 """
 from __future__ import annotations
 
@@ -86,6 +90,18 @@ def on_initialized(context: dict[str, Any]) -> None:
         context[_STARTED] = clock.monotonic()
 
 
+def on_config_read_finalized(params: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    context, config = params
+    if is_announced(context.get("tool"), context.get("command")):
+        return
+    section = get_path(config, ("plugins", CONFIG_SECTION))
+    if not isinstance(section, dict):
+        return
+    for holder in (section, section.get("defaults")):
+        if isinstance(holder, dict) and str(holder.get("slack_webhook", "")).startswith("lookup:"):
+            del holder["slack_webhook"]
+
+
 def on_command_finalized(params: tuple[dict[str, Any], dict[str, Any]]) -> None:
     context, config = params
     _safely(context, config, Outcome(True, _seconds(context)))
@@ -99,11 +115,13 @@ def on_error(params: tuple[dict[str, Any], dict[str, Any]]) -> None:
 def register() -> None:
     """Remember the start on ``initialized``; announce on ``command_finalized`` (success) and ``error``."""
     fink_signals.initialized.connect(on_initialized)
+    fink_signals.config_read_finalized.connect(on_config_read_finalized)
     fink_signals.command_finalized.connect(on_command_finalized)
     fink_signals.error.connect(on_error)
 
 
 def deregister() -> None:
     fink_signals.initialized.disconnect(on_initialized)
+    fink_signals.config_read_finalized.disconnect(on_config_read_finalized)
     fink_signals.command_finalized.disconnect(on_command_finalized)
     fink_signals.error.disconnect(on_error)
