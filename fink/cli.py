@@ -136,9 +136,12 @@ def _logging_to(ui: UI) -> Iterator[None]:
 
 @contextlib.contextmanager
 def _masked_std_streams(ui: UI) -> Iterator[None]:
-    """print() of plugins and hooks goes through the secret mask too."""
+    """print() of plugins and hooks goes through the secret mask too, and to stderr: stdout carries only the
+    command's results (tables, JSON, URLs), so ``--json`` output and ``$(api deploy)`` stay clean even with
+    chatty plugins such as say-hello. The UI keeps writing its results to the real stdout."""
     saved = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = MaskingStream(saved[0], ui.secrets), MaskingStream(saved[1], ui.secrets)
+    ui.pin_streams(saved[0], saved[1])
+    sys.stdout, sys.stderr = MaskingStream(saved[1], ui.secrets), MaskingStream(saved[1], ui.secrets)
     try:
         yield
     finally:

@@ -99,6 +99,11 @@ class UI:
     def err(self) -> TextIO:
         return self._err or sys.stderr
 
+    def pin_streams(self, out: TextIO, err: TextIO) -> None:
+        """Fix the streams that are still unset (the run redirects sys.stdout/sys.stderr meanwhile)."""
+        self._out = self._out or out
+        self._err = self._err or err
+
     @property
     def is_tty(self) -> bool:
         isatty = getattr(self.err, "isatty", None)

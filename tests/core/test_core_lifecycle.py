@@ -164,8 +164,10 @@ def test_plugins_are_deregistered_after_each_run(temp_folder):
 def test_say_hello_greets_and_says_bye(temp_folder, capsys):
     environ = {"FINK_NO_UPDATE_CHECK": "1", "USER": "fin0007m"}
     code = run(TOOL, ["list"], environ=environ, ui=UI(environ=environ), signals=False)
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
     assert code == 0
+    assert "MoinMoin" not in captured.out  # plugin chatter stays off stdout, which carries results only
+    out = captured.err
     assert out.splitlines()[0].startswith("MoinMoin ") and out.splitlines()[-1].endswith(". Talk to you soon!")
 
 

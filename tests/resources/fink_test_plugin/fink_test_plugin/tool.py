@@ -19,10 +19,13 @@ def run(context, config):
 def wait(context, config):
     """Waits until interrupted; with --stubborn it 'cancels' after the first signal and keeps waiting."""
     ui, clock = context["_ui"], context["_clock"]
-    ui.print("waiting")
     cancelled = False
+    announced = False
     while True:
-        try:
+        try:  # the announcement sits inside the try: a signal right after it must find the handler ready
+            if not announced:
+                announced = True
+                ui.print("waiting")
             clock.sleep(0.05)
         except GracefulExit:
             if not context["_arguments"]["--stubborn"] or cancelled:
