@@ -34,6 +34,8 @@ class MotoServer:
 
     def start(self) -> "MotoServer":
         os.environ.setdefault("MOTO_ACM_VALIDATION_WAIT", "1")
+        import logging
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no request log lines in test or example output
         from moto.server import ThreadedMotoServer
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self._server.start()

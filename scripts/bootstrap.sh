@@ -10,7 +10,10 @@ stamp=.venv/.fink-installed
 want=$(cat requirements_fink.txt requirements_dev.txt setup.py */setup.py plugins/*/setup.py | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "Installing fink and its development tools into .venv ..."
-  .venv/bin/python -m pip install -q --upgrade pip setuptools wheel
-  .venv/bin/python -m pip install -q -r requirements_dev.txt
+  log=.venv/install.log
+  if ! { .venv/bin/python -m pip install --upgrade pip setuptools wheel &&
+         .venv/bin/python -m pip install -r requirements_dev.txt; } >"$log" 2>&1; then
+    tail -n 40 "$log"; echo "Installation failed; the full log is $log" >&2; exit 1
+  fi
   echo "$want" > "$stamp"
 fi

@@ -14,19 +14,22 @@ ROOT = Path(__file__).resolve().parents[1]
 ORDER = ["infrastructure", "lambda", "api", "codedeploy"]
 
 
-def seed(env: dict) -> None:
+def _client(service: str, env: dict):
     import boto3
-    ssm = boto3.client("ssm", endpoint_url=env["AWS_ENDPOINT_URL"], region_name=env["AWS_DEFAULT_REGION"])
+    return boto3.client(service, endpoint_url=env["AWS_ENDPOINT_URL"], region_name=env["AWS_DEFAULT_REGION"],
+                        aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
+
+
+def seed(env: dict) -> None:
+    ssm = _client("ssm", env)
     ssm.put_parameter(Name="/fink-example/greeting", Value="hello from fink", Type="String", Overwrite=True)
 
 
 def summary(env: dict) -> None:
-    import boto3
-    kw = {"endpoint_url": env["AWS_ENDPOINT_URL"], "region_name": env["AWS_DEFAULT_REGION"]}
-    stacks = boto3.client("cloudformation", **kw).describe_stacks()["Stacks"]
-    functions = boto3.client("lambda", **kw).list_functions()["Functions"]
-    apis = boto3.client("apigateway", **kw).get_rest_apis()["items"]
-    deployments = boto3.client("codedeploy", **kw).list_applications()["applications"]
+    stacks = _client("cloudformation", env).describe_stacks()["Stacks"]
+    functions = _client("lambda", env).list_functions()["Functions"]
+    apis = _client("apigateway", env).get_rest_apis()["items"]
+    deployments = _client("codedeploy", env).list_applications()["applications"]
     print("\n=== What the example deployed to the local AWS emulator ===")
     for s in stacks:
         print(f"stack     {s['StackName']:<28} {s['StackStatus']}")
