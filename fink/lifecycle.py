@@ -157,7 +157,7 @@ def _fail(context: dict, config: dict, message: str, ui: UI) -> None:
 
 
 def _steps(run: Run, plugins: list[LoadedPlugin], context: dict, config: dict, hooks: HookSet) -> int:
-    tool, ui = run.tool, run.ui
+    tool = run.tool
     _send(sig.initialized, context, hooks)
     _send(sig.config_read_init, (context, config), hooks)
     _apply_defaults(config, _schemas_for(run, plugins, config), run)

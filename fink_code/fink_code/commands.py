@@ -5,12 +5,11 @@ module never builds one, so ``code`` without the plugin fails with a message nam
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
-from fink.errors import ConfigError, FinkError, GracefulExit
-from fink.s3 import sha256_b64
+from fink.bundle import built_bundle
+from fink.errors import ConfigError, GracefulExit
 
 __all__ = ["bundle", "deploy", "DeploySettings", "DEFAULT_TIMEOUT"]
 
@@ -20,17 +19,8 @@ DEFAULT_TIMEOUT = 3600
 
 def _bundle(context: dict) -> tuple[str, str]:
     """The bundle's path and base64 sha256, as the bundler plugin left them in the context."""
-    path = context.get("_bundle_file")
-    if not path:
-        raise FinkError("No bundle was built: the fink.bundler plugin is not installed or did not run.",
-                        hint="Install it with `pip install fink-bundler` (`fink version` lists the plugins).")
-    if not os.path.isfile(path):
-        raise FinkError(f"The bundle {path} does not exist.", hint="Run `code bundle -v` to see what the bundler did.")
-    sha = context.get("_bundle_sha256")
-    if not sha:
-        with open(path, "rb") as fh:
-            sha = sha256_b64(fh.read())
-    return os.path.abspath(path), sha
+    built = built_bundle(context, "code")
+    return built.path, built.sha256
 
 
 def bundle(context: dict, config: dict) -> int:

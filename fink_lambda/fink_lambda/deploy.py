@@ -7,11 +7,10 @@ version; a failing ping keeps ``ACTIVE`` where it was when ``failDeploymentOnUns
 from __future__ import annotations
 
 import base64
-import os
-from dataclasses import dataclass
 from functools import partial
 from typing import Any, Mapping
 
+from fink.bundle import BuiltBundle, built_bundle
 from fink.clock import Backoff, Clock, Poller
 from fink.errors import AWSError, ConfigError, FinkError
 from fink.ui import UI
@@ -29,31 +28,12 @@ ROLE_WAIT = Backoff(initial=2.0, factor=1.5, maximum=10.0, timeout=120.0)
 PING_PAYLOAD = b'{"lambda_action": "ping"}'
 
 
-@dataclass(frozen=True)
-class Bundle:
-    path: str
-    sha256: str
-    size: int
-
-    def read(self) -> bytes:
-        with open(self.path, "rb") as fh:
-            return fh.read()
+Bundle = BuiltBundle
 
 
-def bundle_of(context: Mapping[str, Any]) -> Bundle:
+def bundle_of(context: Mapping[str, Any]) -> BuiltBundle:
     """The artifact the bundler plugin built on ``bundle_init`` (a clear error when no bundler is installed)."""
-    path = context.get("_bundle_file")
-    if not path:
-        raise ConfigError("No bundle was built: no bundler plugin is installed (or it did not run).",
-                          hint="Install the bundler plugin: pip install fink-bundler")
-    if not os.path.isfile(path):
-        raise FinkError(f"The bundle {path} does not exist.", hint="Run `lambda bundle` and check its output.")
-    sha = context.get("_bundle_sha256")
-    if not sha:
-        from fink.s3 import sha256_b64
-        with open(path, "rb") as fh:
-            sha = sha256_b64(fh.read())
-    return Bundle(path, sha, os.path.getsize(path))  # zipped size (the bundler's _bundle_size is unzipped)
+    return built_bundle(context, "lambda")
 
 
 def check_runtime(runtime: str) -> None:
