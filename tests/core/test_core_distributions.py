@@ -1,6 +1,7 @@
 """Every tool and plugin is a distribution of its own, pip-installable from its folder, and the names users write
 in requirements_fink.txt (``fink.cloud``, ``fink.config-reader``, ...) resolve to them."""
 import importlib.metadata as md
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,10 +19,28 @@ USER_NAMES = ["fink", "fink.config-reader", "fink.lookups", "fink.bundler", "fin
               "fink.code", "fink.lambda", "fink.api", "fink.say-hello"]
 
 
+def _copy_sources(dest):
+    """Copies of the distribution folders, so that building does not leave build/ folders in the checkout."""
+    noise = shutil.ignore_patterns("build", "*.egg-info", "__pycache__", "bundle.zip", ".fink")
+    copies = []
+    for dist, folder in FOLDERS.items():
+        target = dest / dist
+        if folder == ".":
+            target.mkdir()
+            for name in ("setup.py", "README.md"):
+                shutil.copy2(ROOT / name, target / name)
+            for package in ("fink", "fink_testtools"):
+                shutil.copytree(ROOT / package, target / package, ignore=noise)
+        else:
+            shutil.copytree(ROOT / folder, target, ignore=noise)
+        copies.append(str(target))
+    return copies
+
+
 @pytest.fixture(scope="module")
 def wheelhouse(tmp_path_factory):
     out = tmp_path_factory.mktemp("wheels")
-    folders = [str(ROOT / f) for f in FOLDERS.values()]
+    folders = _copy_sources(tmp_path_factory.mktemp("sources"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(out),
                     *folders], check=True, capture_output=True)
     return out
