@@ -5,6 +5,7 @@ The test plugin is installed with pip into a private --target folder that only t
 shared environment of the test run is never changed.
 """
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -18,8 +19,11 @@ RESOURCES = Path(__file__).resolve().parents[1] / "resources"
 
 
 def pip_target(name: str, target: Path) -> None:
+    """pip install the plugin from a copy of its source (building leaves build/ folders next to the source)."""
+    source = target.parent / f"{target.name}-src"
+    shutil.copytree(RESOURCES / name, source, ignore=shutil.ignore_patterns("build", "*.egg-info"))
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index", "--no-build-isolation",
-                    "--target", str(target), str(RESOURCES / name)], check=True, capture_output=True)
+                    "--target", str(target), str(source)], check=True, capture_output=True)
 
 
 @pytest.fixture(scope="module")
