@@ -134,8 +134,8 @@ def test_secrets_from_credstash_and_securestring_are_masked_everywhere(aws, temp
     assert failed.exit_code != 0
     assert "Hook hooks.py:shout failed on signal 'config_validation_finalized'" in failed.stderr
     assert "boom **** ****" in failed.stderr
-    printed_by_hook = capsys.readouterr()  # print() of hooks and plugins goes to the process streams
-    assert "print: **** ****" in printed_by_hook.out
+    printed_by_hook = capsys.readouterr()  # print() of hooks and plugins goes to stderr
+    assert "print: **** ****" in printed_by_hook.err
     channels = [shown.stdout, shown.stderr, failed.stdout, failed.stderr, printed_by_hook.out, printed_by_hook.err]
     channels += [r.getMessage() for r in logcapture.records]
     assert any("log: **** ****" in c for c in channels)

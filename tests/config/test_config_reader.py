@@ -83,7 +83,7 @@ def test_hooks_in_cloudformation_py_and_hookfile_run_and_failures_name_hook_and_
     write(temp_folder, "myhooks.py", hook.format(name="from_hookfile"))
     write(temp_folder, "fink_dev.json", json.dumps({"hookfile": "myhooks.py", "cloud": OFF, "lambda": OFF}))
     assert fink_config(run_cli, "cloud").exit_code == 0
-    out = capsys.readouterr().out
+    out = capsys.readouterr().err  # hooks print() to stderr during a run
     assert "from_template ran for fink" in out and "from_hookfile ran for fink" in out
     failed = fink_config(run_cli, "lambda")
     assert failed.exit_code == 1
