@@ -29,14 +29,8 @@ def infra_stack(codedeploy_setup):
 
 
 def _bundled(run_cli):
-    """Runs `code bundle`; skips while the bundler or lookups plugin is still the placeholder of its own issue
-    (they are written in parallel; the skip ends by itself once both work)."""
-    result = run_cli("code", "bundle", env={"ENV": "dev"})
-    if "fink.bundler plugin is not installed or did not run" in result.stderr:
-        pytest.skip("the fink.bundler plugin does not build bundles yet")
-    if result.exit_code == 0 and b"lookup:stack:" in _bundle(result).read("settings.json"):
-        pytest.skip("the fink.lookups plugin does not resolve lookup:stack yet")
-    return result
+    """Runs `code bundle` with the real bundler and lookups plugins (no stand-in bundle here)."""
+    return run_cli("code", "bundle", env={"ENV": "dev"})
 
 
 def _bundle(result):
@@ -68,8 +62,10 @@ def test_a_missing_appspec_is_a_clear_error(infra_stack, project, run_cli):
     path = project("code_stack_output")
     (path / "codedeploy" / "appspec.yml").unlink()
     result = _bundled(run_cli)
-    assert result.exit_code != 0
-    assert "appspec.yml" in result.stderr
+    assert result.exit_code == 3
+    assert "ERROR: The code bundle has no appspec.yml at its root." in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
 
 
 def test_deploy_ships_the_bundle_to_the_looked_up_bucket(infra_stack, project, run_cli):
