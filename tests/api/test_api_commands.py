@@ -71,6 +71,11 @@ def test_deploy_with_custom_domain_root_base_path(with_domain, api, apigw, apis_
     [record] = _record(zone_id)
     assert record["Type"] == "A"
     assert record["AliasTarget"]["DNSName"].rstrip(".") == domain["distributionDomainName"]
+    second = api("deploy")  # the empty base path is "(none)" to AWS: still recognised as already mapped
+    assert second.exit_code == 0, second.stderr
+    for word in ("custom domain", "Mapping", "Re-mapping", "Pointing DNS"):
+        assert word not in second.stderr
+    assert len(apigw.get_base_path_mappings(domainName=DOMAIN)["items"]) == 1
 
 
 def test_custom_domain_is_idempotent(with_domain, api, apigw, zone_id):

@@ -152,3 +152,49 @@ def test_aws_refusal_is_reported_with_its_message(project, stubbed, run_cli, fak
     assert "Importing the API definition (swagger.yaml) failed: Invalid model: pets (BadRequestException)" \
         in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_swagger2_redeploy_overwrites_and_creates_nothing_twice(project, stubbed, run_cli, fake_clock):
+    """Second deploy of the Swagger 2.0 project: PutRestApi overwrite, and with the permissions, the usage plan, the
+    domain, the base path and the DNS record already in place not one write beyond the deployment and the stage
+    settings (the Stubber fails on any call not listed here)."""
+    project("api_swagger2")
+    client, stubs, sent = stubbed
+    lam, ag, r53 = stubs["lambda"], stubs["apigateway"], stubs["route53"]
+    granted = {"Effect": "Allow", "Action": "lambda:InvokeFunction",
+               "Principal": {"Service": "apigateway.amazonaws.com"},
+               "Condition": {"ArnLike": {"AWS:SourceArn": source_arn()}}}
+    ag.add_response("get_rest_apis", {"items": [{"id": API_ID, "name": "fink-pets"}]}, {})
+    for name, alias in (("pets-reader", "ACTIVE"), ("pets-admin", "LIVE")):
+        lam.add_response("get_alias", {"AliasArn": alias_arn(name, alias)}, {"FunctionName": name, "Name": alias})
+    ag.add_response("put_rest_api", {"id": API_ID}, {"restApiId": API_ID, "mode": "overwrite",
+                                                     "failOnWarnings": True, "body": ANY})
+    for name, alias in (("pets-reader", "ACTIVE"), ("pets-admin", "LIVE")):
+        lam.add_response("get_policy", {"Policy": _policy(granted)}, {"FunctionName": name, "Qualifier": alias})
+    ag.add_response("create_deployment", {"id": "dep2"}, {"restApiId": API_ID, "stageName": "prod",
+                                                          "description": ANY})
+    ag.add_response("update_stage", {"stageName": "prod"}, {"restApiId": API_ID, "stageName": "prod",
+                                                            "patchOperations": STAGE_OPS})
+    ag.add_response("get_api_key", {"id": "key123", "name": "k"}, {"apiKey": "key123"})
+    ag.add_response("get_usage_plans", {"items": [
+        {"id": "plan1", "name": "fink-pets-prod", "apiStages": [{"apiId": API_ID, "stage": "prod"}]}]}, {})
+    ag.add_response("get_usage_plan_keys", {"items": [{"id": "key123", "type": "API_KEY"}]}, {"usagePlanId": "plan1"})
+    current = dict(DOMAIN, certificateName="pets-cert-2026",
+                   certificateArn="arn:aws:acm:us-east-1:123456789012:certificate/new-cert")
+    ag.add_response("get_domain_name", current, {"domainName": "pets.example.com"})
+    ag.add_response("get_base_path_mappings", {"items": [{"basePath": "pets", "restApiId": API_ID, "stage": "prod"}]},
+                    {"domainName": "pets.example.com"})
+    ag.add_response("get_domain_name", current, {"domainName": "pets.example.com"})
+    alias = {"Name": "pets.example.com.", "Type": "A", "AliasTarget": {
+        "HostedZoneId": "Z2FDTNDATAQYW2", "DNSName": "d123.cloudfront.net.", "EvaluateTargetHealth": False}}
+    query = {"HostedZoneId": "ZPETS", "StartRecordName": "pets.example.com.", "MaxItems": "1"}
+    r53.add_response("list_resource_record_sets", {"ResourceRecordSets": [alias], "IsTruncated": False,
+                                                   "MaxItems": "1"}, {**query, "StartRecordType": "A"})
+    r53.add_response("list_resource_record_sets", {"ResourceRecordSets": [alias], "IsTruncated": False,
+                                                   "MaxItems": "1"}, {**query, "StartRecordType": "CNAME"})
+    result = run_cli("api", "deploy", env={"ENV": "dev"}, awsclient=client, clock=fake_clock)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(sent["PutRestApi"]["body"])["swagger"] == "2.0"
+    assert result.stderr.splitlines() == [f"Updating REST API fink-pets ({API_ID}) from swagger.yaml",
+                                          "Deploying to stage prod",
+                                          f"REST API fink-pets ({API_ID}) deployed to stage prod."]
