@@ -133,7 +133,18 @@ class UI:
         self.out.flush()
 
     def json(self, data: Any) -> None:
-        self.print(json.dumps(data, indent=2, sort_keys=True, default=str))
+        """Secrets are masked in the values before encoding: JSON escapes quotes, backslashes and non-ASCII
+        characters, so a secret holding one of them would no longer be found in the encoded text."""
+        self.print(json.dumps(self._masked(data), indent=2, sort_keys=True, default=str))
+
+    def _masked(self, data: Any) -> Any:
+        if isinstance(data, str):
+            return self.mask(data)
+        if isinstance(data, dict):
+            return {self._masked(k) if isinstance(k, str) else k: self._masked(v) for k, v in data.items()}
+        if isinstance(data, (list, tuple)):
+            return [self._masked(v) for v in data]
+        return data
 
     # ---- messages (stderr) --------------------------------------------------------------------------------------
     def _message(self, text: str) -> None:

@@ -1,5 +1,6 @@
 """Console behaviour (colour, TTY status lines, secret masking) and the injected clock's poller."""
 import io
+import json
 import logging
 
 import pytest
@@ -52,3 +53,12 @@ def test_poller_backs_off_and_times_out_on_the_fake_clock():
     assert clock.sleeps == [1, 2, 3]
     with pytest.raises(FinkTimeoutError, match="Timed out after 10s waiting for the stack"):
         Poller(clock, Backoff(initial=1, factor=2, maximum=4, timeout=10)).poll(lambda: None, what="the stack")
+
+
+def test_secrets_are_masked_in_json_results_even_when_json_escapes_them():
+    out = io.StringIO()
+    ui = UI(out, io.StringIO(), environ={})
+    secret = 'pa"ss\\wörd'
+    ui.register_secret(secret)
+    ui.json({"password": secret, "list": [f"x {secret} y"], secret: 1})
+    assert json.loads(out.getvalue()) == {"password": "****", "list": ["x **** y"], "****": 1}
