@@ -69,8 +69,11 @@ class Deployer:
         found = self.seam.get_function(self.spec.name)
         remote = found["Configuration"] if found else None
         alias = self.seam.get_alias(self.spec.name) if found else None
+        version = alias["FunctionVersion"] if alias else None
+        active = self.seam.get_function(self.spec.name, version) if version and version.isdigit() else None
         retention = self.logs.retention(log_group_name(self.spec.name)) if self.spec.retention else None
-        return plan_deploy(self.spec, self.bundle.sha256, remote, alias and alias["FunctionVersion"], retention)
+        return plan_deploy(self.spec, self.bundle.sha256, remote, version, retention,
+                           active and active["Configuration"])
 
     def code(self) -> dict[str, Any]:
         """``Code`` for create/update: through the artifact bucket when configured, else inline."""

@@ -85,10 +85,26 @@ class DeployPlan:
         return self.create or self.upload_code or bool(self.config_changes)
 
 
+def _version_matches(spec: FunctionSpec, local_sha: str, version: Mapping[str, Any] | None) -> bool:
+    """Whether a published version runs the local code with the configured settings. Its ``Description`` is the
+    one given when it was published, so it is not compared."""
+    if version is None or version.get("CodeSha256") != local_sha:
+        return False
+    if tuple(version.get("Architectures") or ("x86_64",)) != spec.architectures:
+        return False
+    desired, current = desired_configuration(spec), remote_configuration(version)
+    return all(current.get(key) == value for key, value in desired.items() if key != "Description")
+
+
 def plan_deploy(spec: FunctionSpec, local_sha: str, remote: Mapping[str, Any] | None,
-                alias_version: str | None = None, retention: int | None = None) -> DeployPlan:
-    """``remote`` is the deployed ``Configuration`` (None: the function does not exist); ``retention`` the log
-    group's current retention."""
+                alias_version: str | None = None, retention: int | None = None,
+                active: Mapping[str, Any] | None = None) -> DeployPlan:
+    """``remote`` is the deployed ``$LATEST`` ``Configuration`` (None: the function does not exist); ``active`` the
+    ``Configuration`` of the numbered version ``ACTIVE`` points at (``alias_version``); ``retention`` the log
+    group's current retention.
+
+    A version is published when ``$LATEST`` changes, and also when ``ACTIVE`` does not run what ``$LATEST`` holds
+    (e.g. an earlier deploy updated the code but stopped before moving ``ACTIVE``)."""
     set_retention = spec.retention if spec.retention is not None and spec.retention != retention else None
     if remote is None:
         return DeployPlan(spec.name, local_sha, create=True, publish=True, set_retention=set_retention)
@@ -97,7 +113,8 @@ def plan_deploy(spec: FunctionSpec, local_sha: str, remote: Mapping[str, Any] | 
     desired, current = desired_configuration(spec), remote_configuration(remote)
     changes = {key: value for key, value in desired.items() if current.get(key) != value}
     changed = upload or bool(changes)
-    publish = changed or not (alias_version or "").isdigit()
+    active_ok = (alias_version or "").isdigit() and _version_matches(spec, local_sha, active)
+    publish = changed or not active_ok
     return DeployPlan(spec.name, local_sha, remote.get("CodeSha256"), upload_code=upload, config_changes=changes,
                       set_retention=set_retention, publish=publish, alias_version=alias_version)
 
@@ -114,8 +131,11 @@ def plan_lines(plan: DeployPlan) -> list[str]:
         lines.append("update configuration: " + ", ".join(sorted(plan.config_changes)))
     if plan.set_retention is not None:
         lines.append(f"set log retention to {plan.set_retention} days")
-    if plan.publish:
-        lines.append(f"publish a new version and point {'ACTIVE'} at it")
+    if plan.publish and not plan.changed and (plan.alias_version or "").isdigit():
+        lines.append(f"ACTIVE (version {plan.alias_version}) does not run this code and configuration - "
+                     "publish a version and point ACTIVE at it")
+    elif plan.publish:
+        lines.append("publish a new version and point ACTIVE at it")
     elif not plan.changed:
         lines.append(f"nothing changed - ACTIVE stays at version {plan.alias_version}")
     return lines

@@ -73,6 +73,27 @@ def test_failing_ping_fails_the_deploy_and_keeps_active_when_configured(sample, 
     assert boto3.client("lambda").get_alias(FunctionName=NAME, Name="ACTIVE")["FunctionVersion"] == "1"
 
 
+def test_deploy_after_a_failed_ping_moves_active_to_the_published_version(sample, aws, run_cli, fake_clock,
+                                                                          edit_config):
+    """$LATEST already holds the code, but ACTIVE still points at the old version: the next deploy must not call
+    that "up to date"."""
+    aws.queue_lambda_results(["alive"])
+    assert deploy(run_cli, fake_clock).exit_code == 0
+    edit_config(lambda d: d["lambda"]["lambda"].update(failDeploymentOnUnsuccessfulPing=True))
+    sample.files["handler.py"] += "# version 2\n"
+    aws.queue_lambda_results(["not yet"])
+    assert deploy(run_cli, fake_clock).exit_code == 1
+    aws.queue_lambda_results(["alive"])
+    client = AWSClient()
+    result = deploy(run_cli, fake_clock, awsclient=client)
+    assert result.exit_code == 0, result.output
+    assert "up to date" not in result.stderr and "ACTIVE -> version 2" in result.stderr
+    assert client.call_counts["lambda.UpdateFunctionCode"] == 0
+    lam = boto3.client("lambda")
+    assert lam.get_alias(FunctionName=NAME, Name="ACTIVE")["FunctionVersion"] == "2"
+    assert [v["Version"] for v in lam.list_versions_by_function(FunctionName=NAME)["Versions"]] == ["$LATEST", "1", "2"]
+
+
 def test_failing_ping_only_warns_by_default(sample, aws, run_cli, fake_clock):
     aws.queue_lambda_results(["not me"])
     result = deploy(run_cli, fake_clock)

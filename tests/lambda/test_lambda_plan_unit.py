@@ -17,7 +17,7 @@ def test_new_function_is_created_and_published():
 
 
 def test_unchanged_function_changes_nothing():
-    plan = plan_deploy(SPEC, "abc", REMOTE, alias_version="3")
+    plan = plan_deploy(SPEC, "abc", REMOTE, alias_version="3", active={**REMOTE, "Description": "fink deploy abc"})
     assert not plan.changed and not plan.publish and plan.set_retention is None
     assert plan_lines(plan) == ["code unchanged - won't upload the bundle",
                                 "nothing changed - ACTIVE stays at version 3"]
@@ -25,6 +25,14 @@ def test_unchanged_function_changes_nothing():
 
 def test_missing_alias_publishes_even_without_changes():
     assert plan_deploy(SPEC, "abc", REMOTE, alias_version=None).publish
+
+
+def test_active_behind_latest_publishes_without_uploading():
+    for active in ({**REMOTE, "CodeSha256": "old"}, {**REMOTE, "Timeout": 9}, None):
+        plan = plan_deploy(SPEC, "abc", REMOTE, alias_version="3", active=active)
+        assert plan.publish and not plan.changed
+        assert plan_lines(plan)[-1] == ("ACTIVE (version 3) does not run this code and configuration - "
+                                        "publish a version and point ACTIVE at it")
 
 
 def test_only_differing_configuration_is_updated():
@@ -42,7 +50,7 @@ def test_code_and_architecture_changes_upload():
 def test_retention_set_only_when_it_differs():
     spec = FunctionSpec(**{**SPEC.__dict__, "retention": 14})
     assert plan_deploy(spec, "abc", REMOTE, "3", retention=14).set_retention is None
-    plan = plan_deploy(spec, "abc", REMOTE, "3", retention=None)
+    plan = plan_deploy(spec, "abc", REMOTE, "3", retention=None, active=REMOTE)
     assert plan.set_retention == 14 and not plan.publish
 
 
