@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from .errors import ConfigError
+from .errors import ConfigError, FinkError
 
-__all__ = ["SectionSchema", "deep_merge", "load_schema", "fill_defaults", "validation_errors", "validate_sections",
+__all__ = ["SectionSchema", "deep_merge", "schema_file", "load_schema", "fill_defaults", "validation_errors", "validate_sections",
            "get_path"]
 
 
@@ -48,29 +49,30 @@ def get_path(config: Mapping[str, Any], path: Iterable[str]) -> Any:
     return node
 
 
-def load_schema(package: str, resource: str) -> dict[str, Any]:
-    """Read a schema file shipped inside ``package``."""
-    from importlib import resources
+def schema_file(anchor: str, resource: str) -> Path:
+    """The schema file ``resource`` next to the module ``anchor`` (a package or any module inside it).
 
+    Tools anchor their schema on their own ``cli`` module (``schema=(__name__, "schema.yaml")``): a module's file
+    is where it is, even when a folder of the package's name in the working directory shadows the package as a
+    namespace package (running from this repository's root, ``fink_code/`` shadows ``fink_code/fink_code/``)."""
+    import importlib
+    module = importlib.import_module(anchor)
+    origin = getattr(module, "__file__", None)
+    if origin:
+        return Path(origin).parent / resource
+    from importlib import resources  # a namespace package: look in its portions
+    return Path(str(resources.files(anchor).joinpath(resource)))
+
+
+def load_schema(anchor: str, resource: str) -> dict[str, Any]:
+    """Read the schema file ``resource`` shipped next to the module ``anchor`` (see :func:`schema_file`)."""
     import yaml
-    path = resources.files(package).joinpath(resource)
+    path = schema_file(anchor, resource)
     if not path.is_file():
-        path = _shadowed_package_file(package, resource) or path
+        raise FinkError(f"Schema file {resource} of {anchor} not found (looked in {path.parent}).",
+                        hint=f"Reinstall the distribution that ships {anchor}; if a folder named "
+                             f"'{anchor.split('.')[0]}' is in the working directory, run from another folder.")
     return yaml.safe_load(path.read_text(encoding="utf-8"))
-
-
-def _shadowed_package_file(package: str, resource: str) -> Any:
-    """Run from the repository root, a tool's distribution folder (``fink_code/``) shadows its editable package
-    (``fink_code/fink_code/``) as a namespace package; its loaded submodules still know the real folder."""
-    import sys
-    from pathlib import Path
-    for name, module in list(sys.modules.items()):
-        origin = getattr(module, "__file__", None)
-        if name.startswith(package + ".") and name.count(".") == 1 and origin:
-            candidate = Path(origin).parent / resource
-            if candidate.is_file():
-                return candidate
-    return None
 
 
 def _resolve(node: Mapping[str, Any], root: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -29,7 +29,8 @@ class Tool:
     bundle_commands: frozenset[str] = frozenset()
     #: commands that run without the lifecycle (no config, no AWS), e.g. ``version``, ``clean``
     plain_commands: frozenset[str] = frozenset({"version"})
-    #: ``(package, resource)`` of the JSON Schema (YAML) of the tool's config section
+    #: ``(module, resource)`` of the JSON Schema (YAML) of the tool's config section: the file next to ``module``
+    #: (tools pass their cli module's ``__name__``; see :func:`fink.config.schema_file`)
     schema: tuple[str, str] | None = None
     #: options that select the command's variant but are not commands themselves (docopt keys to skip)
     extra: Mapping[str, object] = field(default_factory=dict)

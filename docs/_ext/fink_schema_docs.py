@@ -116,22 +116,27 @@ def render_index(pages: list[SchemaPage]) -> str:
     return "\n".join(lines)
 
 
+def _source(path: Any) -> str:
+    """``fink_cloud/schema.yaml``: the schema file and the package folder holding it."""
+    return f"{path.parent.name}/{path.name}"
+
+
 def installed_schemas() -> list[SchemaPage]:
     """The schemas of every installed tool and plugin, tools first."""
-    from fink.config import load_schema
+    from fink.config import load_schema, schema_file
     from fink.lifecycle import plugin_section_name
     from fink.plugins import PLUGINS_GROUP, TOOLS_GROUP, discover, load_plugins
     pages = []
     for info in discover(TOOLS_GROUP):
         tool = info.entry_point.load()
         if tool.schema:
-            pages.append(SchemaPage(tool.name, tool.name, info.display, "/".join(tool.schema),
+            pages.append(SchemaPage(tool.name, tool.name, info.display, _source(schema_file(*tool.schema)),
                                     load_schema(*tool.schema)))
     for plugin in load_plugins(PLUGINS_GROUP):
         ref = getattr(plugin.module, "CONFIG_SCHEMA", None)
         if ref:
             section = plugin_section_name(plugin)
-            pages.append(SchemaPage(section, f"plugins.{section}", plugin.info.display, "/".join(ref),
+            pages.append(SchemaPage(section, f"plugins.{section}", plugin.info.display, _source(schema_file(*ref)),
                                     load_schema(*ref)))
     return pages
 

@@ -30,7 +30,7 @@ TOOL = Tool(
               "apikey-delete": f"{_C}:apikey_delete", "custom-domain-create": f"{_C}:custom_domain_create",
               "version": "fink.cli:version_command"},
     non_config_commands=frozenset({"list", "apikey-list", "apikey-create"}),
-    schema=("fink_api", "schema.yaml"),
+    schema=(__name__, "schema.yaml"),  # anchored on this module: see fink.config.schema_file
 )
 
 

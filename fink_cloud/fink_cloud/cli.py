@@ -29,7 +29,7 @@ TOOL = Tool(
     commands={c: f"{_C}:{c}" for c in ("deploy", "list", "delete", "generate", "preview", "dot", "stop", "start")}
     | {"version": "fink.cli:version_command"},
     non_config_commands=frozenset({"stop", "start", "list"}),
-    schema=("fink_cloud", "schema.yaml"),
+    schema=(__name__, "schema.yaml"),  # anchored on this module: see fink.config.schema_file
 )
 
 

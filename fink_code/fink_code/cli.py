@@ -26,7 +26,7 @@ TOOL = Tool(
               "version": "fink.cli:version_command"},
     non_config_commands=frozenset(),
     bundle_commands=frozenset({"bundle", "deploy"}),
-    schema=("fink_code", "schema.yaml"),
+    schema=(__name__, "schema.yaml"),  # anchored on this module: see fink.config.schema_file
 )
 
 

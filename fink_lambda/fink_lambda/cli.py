@@ -44,7 +44,7 @@ TOOL = Tool(
     non_config_commands=frozenset({"list", "metrics", "delete", "rollback", "ping", "invoke", "logs"}),
     bundle_commands=frozenset({"bundle", "deploy"}),
     plain_commands=frozenset({"version", "clean"}),
-    schema=("fink_lambda", "schema.yaml"),
+    schema=(__name__, "schema.yaml"),  # anchored on this module: see fink.config.schema_file
 )
 
 

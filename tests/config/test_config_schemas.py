@@ -63,3 +63,22 @@ def test_reference_pages_are_written_for_every_schema(tmp_path):
     assert all(f"\n{p.slug}\n" in index for p in PAGES)
     lookups = (tmp_path / "reference" / "fink_lookups.md").read_text(encoding="utf-8")
     assert "| `lookups` | yes | array of one of `parameter`, `secret`, `stack`, `acm` |" in lookups
+
+
+def test_reference_pages_name_the_schema_file():
+    sources = {page.section: page.source for page in PAGES}
+    assert sources["cloud"] == "fink_cloud/schema.yaml"
+    assert sources["plugins.fink_lookups"] == "fink_lookups/schema.yaml"
+
+
+def test_tool_schemas_load_where_a_folder_shadows_the_package():
+    """In this repository's root, ``fink_code/`` (a distribution folder) shadows the installed ``fink_code``
+    package as a namespace package; the schema is found through the tool's own module anyway."""
+    import subprocess
+    code = ("import fink_code, sys\n"
+            "assert not getattr(fink_code, '__file__', None), 'not shadowed: the test proves nothing'\n"
+            "from fink.cli import load_tool\nfrom fink.config import load_schema\n"
+            "print(sorted(load_schema(*load_tool('code').schema)['properties']))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "'deployment'" in result.stdout
