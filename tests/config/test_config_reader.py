@@ -142,7 +142,20 @@ def test_missing_baseconfig_names_the_files_looked_for(aws, temp_folder, run_cli
 def test_finkignore_file_and_list_reach_the_config(aws, temp_folder, run_cli):
     write(temp_folder, ".finkignore", "# comment\n*.pyc\n\nnode_modules/\n")
     write(temp_folder, "fink_dev.json", json.dumps({"finkignore": ["tests/", "*.pyc"], "cloud": OFF}))
-    assert printed(fink_config(run_cli))["finkignore"] == ["*.pyc", "node_modules/", "tests/"]
+    assert printed(fink_config(run_cli))["finkignore"] == ["node_modules/", "tests/", "*.pyc"]
+
+
+def test_repeated_ignore_pattern_keeps_its_last_place_so_re_includes_keep_their_meaning(temp_folder):
+    """The last matching pattern decides: the list's `*.md` after the file's `!keep.md` ignores keep.md again."""
+    from fink_config_reader.reader import ignore_patterns
+    write(temp_folder, ".finkignore", "*.md\r\n!keep.md\r\n")
+    patterns = ignore_patterns({"finkignore": ["*.md", "build/"]}, str(temp_folder))
+    assert patterns == ["!keep.md", "*.md", "build/"]
+    import pathspec
+    full = pathspec.PathSpec.from_lines("gitwildmatch", ["*.md", "!keep.md", "*.md", "build/"])
+    deduplicated = pathspec.PathSpec.from_lines("gitwildmatch", patterns)
+    for name in ("keep.md", "other.md", "build/x.py", "src/a.py"):
+        assert deduplicated.match_file(name) == full.match_file(name), name
 
 
 # ---- bad input: message, exit code, no traceback -------------------------------------------------------------

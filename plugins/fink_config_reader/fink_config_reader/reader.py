@@ -86,13 +86,18 @@ def several_formats(existing: list[str], winner: str) -> str:
 
 
 def ignore_patterns(config: dict[str, Any], folder: str = ".") -> list[str]:
-    """The gitignore-style patterns of ``.finkignore`` followed by the config's top-level ``finkignore`` list."""
+    """The gitignore-style patterns of ``.finkignore`` followed by the config's top-level ``finkignore`` list.
+
+    As in gitignore, the last matching pattern decides (``!keep.md`` after ``*.md`` re-includes), so a repeated
+    pattern keeps its *last* place: dropping the earlier copy never changes what is ignored."""
     patterns: list[str] = []
     path = os.path.join(folder, IGNORE_FILE)
     if os.path.isfile(path):
         with open(path, encoding="utf-8") as fh:
-            patterns += [line.rstrip("\n") for line in fh if line.strip() and not line.lstrip().startswith("#")]
+            lines = [line.rstrip("\r\n") for line in fh]
+        patterns += [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
     listed = config.get("finkignore", [])
     if not isinstance(listed, list) or not all(isinstance(p, str) for p in listed):
         raise ConfigError(f"finkignore: must be a list of strings (gitignore patterns), not {listed!r}.")
-    return patterns + [p for p in listed if p not in patterns]
+    combined = patterns + listed
+    return [p for i, p in enumerate(combined) if p not in combined[i + 1:]]
