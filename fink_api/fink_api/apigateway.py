@@ -23,6 +23,17 @@ class ApiGateway:
     def __init__(self, awsclient: AWSClient, region: str | None = None):
         self.client = awsclient.get_client("apigateway", region)
 
+    def _get_or_none(self, operation: str, what: str, **kwargs: Any) -> dict | None:
+        """The answer of a Get call, ``None`` when API Gateway says the thing does not exist."""
+        from botocore.exceptions import ClientError
+        try:
+            return _clean(getattr(self.client, operation)(**kwargs))
+        except ClientError as exc:
+            if error_code(exc) in _NOT_FOUND:
+                return None
+            with aws_errors(what):
+                raise
+
     def _all(self, operation: str, what: str, **kwargs: Any) -> list[dict]:
         with aws_errors(what):
             pages = self.client.get_paginator(operation).paginate(**kwargs)
@@ -83,14 +94,7 @@ class ApiGateway:
         return self._all("get_api_keys", "Listing API keys")
 
     def api_key(self, key_id: str) -> dict | None:
-        from botocore.exceptions import ClientError
-        try:
-            return _clean(self.client.get_api_key(apiKey=key_id))
-        except ClientError as exc:
-            if error_code(exc) in _NOT_FOUND:
-                return None
-            with aws_errors(f"Reading API key {key_id}"):
-                raise
+        return self._get_or_none("get_api_key", f"Reading API key {key_id}", apiKey=key_id)
 
     def delete_api_key(self, key_id: str) -> None:
         with aws_errors(f"Deleting API key {key_id}"):
@@ -122,14 +126,7 @@ class ApiGateway:
 
     # ---- custom domains ---------------------------------------------------------------------------------------------
     def domain(self, name: str) -> dict | None:
-        from botocore.exceptions import ClientError
-        try:
-            return _clean(self.client.get_domain_name(domainName=name))
-        except ClientError as exc:
-            if error_code(exc) in _NOT_FOUND:
-                return None
-            with aws_errors(f"Reading custom domain {name}"):
-                raise
+        return self._get_or_none("get_domain_name", f"Reading custom domain {name}", domainName=name)
 
     def create_domain(self, domain_name: str, certificate_name: str, certificate_arn: str) -> dict:
         with aws_errors(f"Creating custom domain {domain_name}",

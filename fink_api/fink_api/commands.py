@@ -21,10 +21,6 @@ __all__ = ["deploy", "delete", "export", "list_apis", "apikey_create", "apikey_l
 EXPORT_FILE = "swagger_export.yaml"
 
 
-def _services(context: Mapping[str, Any]) -> Services:
-    return services_of(context)
-
-
 def _existing_api_id(s: Services, api: Mapping[str, Any]) -> str:
     found = find_api(s.apigw, api["name"])
     if not found:
@@ -34,7 +30,7 @@ def _existing_api_id(s: Services, api: Mapping[str, Any]) -> str:
 
 def deploy(context: dict, config: dict) -> int:
     ui: UI = context["_ui"]
-    s = _services(context)
+    s = services_of(context)
     api_id = deploy_api(context, config, s)
     ui.success(f"REST API {config['api']['name']} ({api_id}) deployed to stage {config['api']['targetStage']}.")
     for url in urls(config, api_id, s.region):
@@ -44,7 +40,7 @@ def deploy(context: dict, config: dict) -> int:
 
 def delete(context: dict, config: dict) -> int:
     ui: UI = context["_ui"]
-    s = _services(context)
+    s = services_of(context)
     api = config["api"]
     found = find_api(s.apigw, api["name"])
     if not found:
@@ -74,7 +70,7 @@ def _export_kind() -> str:
 def export(context: dict, config: dict) -> int:
     import yaml
     ui: UI = context["_ui"]
-    s = _services(context)
+    s = services_of(context)
     api = config["api"]
     api_id = _existing_api_id(s, api)
     body = s.apigw.export(api_id, api["targetStage"], _export_kind())
@@ -91,16 +87,22 @@ def _api_row(api: Mapping[str, Any]) -> dict[str, Any]:
             "created": iso_utc(api.get("createdDate"))}
 
 
-def list_apis(context: dict, config: dict) -> int:
+def _show_rows(context: Mapping[str, Any], rows: list[dict[str, Any]], columns: dict[str, str], empty: str) -> None:
+    """Rows sorted by name and id: JSON with ``--json``, else a table with ``columns`` (heading -> row key)."""
     ui: UI = context["_ui"]
-    rows = sorted((_api_row(a) for a in _services(context).apigw.list_apis()), key=lambda r: (r["name"], r["id"]))
+    rows = sorted(rows, key=lambda r: (r["name"], r["id"]))
     if context["_arguments"].get("--json"):
         ui.json(rows)
     elif not rows:
-        ui.info("No REST APIs.")
+        ui.info(empty)
     else:
-        ui.print(table(["NAME", "ID", "DESCRIPTION", "CREATED"],
-                       [[r["name"], r["id"], r["description"], r["created"]] for r in rows]))
+        ui.print(table(list(columns), [[r[key] for key in columns.values()] for r in rows]))
+
+
+def list_apis(context: dict, config: dict) -> int:
+    rows = [_api_row(a) for a in services_of(context).apigw.list_apis()]
+    _show_rows(context, rows, {"NAME": "name", "ID": "id", "DESCRIPTION": "description", "CREATED": "created"},
+               "No REST APIs.")
     return 0
 
 
@@ -110,7 +112,7 @@ def apikey_create(context: dict, config: dict) -> int:
     name = context["_arguments"]["<keyname>"]
     api_name = ((config or {}).get("api") or {}).get("name")
     description = f"Created by fink api for {api_name}" if api_name else "Created by fink api"
-    key = _services(context).apigw.create_api_key(name, description)
+    key = services_of(context).apigw.create_api_key(name, description)
     ui.success(f"Created API key {name}.")
     ui.print(f"id:    {key['id']}")
     ui.print(f"value: {key['value']}")
@@ -124,15 +126,9 @@ def _key_row(key: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def apikey_list(context: dict, config: dict) -> int:
-    ui: UI = context["_ui"]
-    rows = sorted((_key_row(k) for k in _services(context).apigw.list_api_keys()), key=lambda r: (r["name"], r["id"]))
-    if context["_arguments"].get("--json"):
-        ui.json(rows)
-    elif not rows:
-        ui.info("No API keys.")
-    else:
-        ui.print(table(["NAME", "ID", "ENABLED", "DESCRIPTION", "CREATED"],
-                       [[r["name"], r["id"], r["enabled"], r["description"], r["created"]] for r in rows]))
+    rows = [_key_row(k) for k in services_of(context).apigw.list_api_keys()]
+    _show_rows(context, rows, {"NAME": "name", "ID": "id", "ENABLED": "enabled", "DESCRIPTION": "description",
+                               "CREATED": "created"}, "No API keys.")
     return 0
 
 
@@ -141,7 +137,7 @@ def apikey_delete(context: dict, config: dict) -> int:
     key_id = config["api"].get("apiKey")
     if not key_id:
         raise ConfigError("No API key configured (api.apiKey): nothing to delete.")
-    apigw = _services(context).apigw
+    apigw = services_of(context).apigw
     if apigw.api_key(key_id) is None:
         ui.info(f"API key {key_id} does not exist: nothing to delete.")
         return 0
@@ -157,7 +153,7 @@ def custom_domain_create(context: dict, config: dict) -> int:
         raise ConfigError("No customDomain section in the api config.",
                           hint="Add customDomain (domainName, certificateName, certificateArn, basePath, "
                                "hostedDomainZoneId, route53Record) to the api section.")
-    s = _services(context)
+    s = services_of(context)
     api = config["api"]
     api_id = _existing_api_id(s, api)
     changes = ensure_custom_domain(s, domain, api_id, api["targetStage"], ui)

@@ -144,7 +144,10 @@ def test_apikey_create_list_delete(api_project, api, apigw, edit_config):
     assert f'"apiKey": "{key["id"]}"' in created.stdout
     listed = json.loads(api("apikey-list", "--json").stdout)
     assert [(k["id"], k["name"], k["enabled"]) for k in listed] == [(key["id"], "fink-test-key", True)]
-    assert key["value"] not in api("apikey-list").stdout  # values are shown only once, at creation
+    table = api("apikey-list").stdout.splitlines()
+    assert table[0].split() == ["NAME", "ID", "ENABLED", "DESCRIPTION", "CREATED"]
+    assert table[2].split()[:3] == ["fink-test-key", key["id"], "True"]
+    assert key["value"] not in "\n".join(table)  # values are shown only once, at creation
     edit_config({"api": {"apiKey": key["id"]}})
     deleted = api("apikey-delete")
     assert deleted.exit_code == 0, deleted.stderr
