@@ -175,3 +175,30 @@ def test_private_context_keys_are_not_in_the_error_message(recorder, demo_config
     demo("deploy", "--fail", env={"ENV": "dev"})
     context, _ = dict(recorder)["error"]
     assert "_awsclient" not in context["error"] and "AWSClient" not in context["error"]
+
+
+# every value of the exit-code enum, reached the way a user reaches it; a new value needs a new row
+EXIT_SCENARIOS = {
+    ExitCode.SUCCESS: (["deploy"], "dev"),
+    ExitCode.FAILURE: (["deploy", "--fail"], "dev"),
+    ExitCode.USAGE: (["deploy", "--no-such-option"], "dev"),
+    ExitCode.CONFIG: (["deploy"], ""),
+    ExitCode.INTERRUPTED: (["deploy", "--interrupt"], "dev"),
+}
+
+
+def test_exit_codes_are_a_pinned_api_with_a_scenario_and_a_documented_row_each():
+    from pathlib import Path
+    assert {c.name: int(c) for c in ExitCode} == {"SUCCESS": 0, "FAILURE": 1, "USAGE": 2, "CONFIG": 3,
+                                                  "INTERRUPTED": 130}
+    assert set(EXIT_SCENARIOS) == set(ExitCode)
+    documented = (Path(__file__).resolve().parents[2] / "docs" / "installation.md").read_text(encoding="utf-8")
+    assert all(f"\n| {int(c)} |" in documented for c in ExitCode)
+
+
+@pytest.mark.parametrize("expected", list(EXIT_SCENARIOS), ids=lambda c: c.name)
+def test_each_exit_code_is_reached(demo_config, expected):
+    args, env = EXIT_SCENARIOS[expected]
+    code, _, err = demo(*args, env={"ENV": env})
+    assert code == expected, err
+    assert "Traceback" not in err
