@@ -110,7 +110,11 @@ class CloudFormation:
                             hint="Check the template and the parameters (cloud generate writes the template)."):
                 raise
         ids = {"ChangeSetName": created["Id"], "StackName": created.get("StackId") or stack}
-        change_set = self._wait_for_change_set(ids, clock, timeout)
+        try:
+            change_set = self._wait_for_change_set(ids, clock, timeout)
+        except BaseException:  # interrupted or timed out: leave no change set behind
+            self._delete_change_set_quietly(ids)
+            raise
         if change_set["Status"] == "FAILED":
             reason = change_set.get("StatusReason", "")
             self.delete_change_set(ids)
@@ -143,6 +147,13 @@ class CloudFormation:
     def delete_change_set(self, ids: dict[str, str]) -> None:
         with aws_errors(f"Deleting the change set of stack '{ids['StackName']}'"):
             self.client.delete_change_set(**ids)
+
+    def _delete_change_set_quietly(self, ids: dict[str, str]) -> None:
+        from fink.errors import FinkError
+        try:
+            self.delete_change_set(ids)
+        except FinkError:
+            pass  # the change set may not exist yet; the error that brought us here matters more
 
     def execute_change_set(self, ids: dict[str, str]) -> None:
         with aws_errors(f"Executing the change set of stack '{ids['StackName']}'"):

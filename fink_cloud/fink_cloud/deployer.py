@@ -170,17 +170,34 @@ def execute_plan(context: dict, config: dict, cfn: CloudFormation, plan: Plan) -
         watcher = _watcher(context, config, cfn, plan, stack_id, None)
     else:
         stack_id = plan.change_set["StackId"]  # type: ignore[index]
-        _apply_update_policy(ui, cfn, plan, stack_id, policy, during)
         watcher = _watcher(context, config, cfn, plan, stack_id, cfn.latest_event_id(stack_id))
-        cfn.execute_change_set(plan.ids)
-        ui.info(f"{'Creating' if plan.change_set_type == 'CREATE' else 'Updating'} stack '{plan.stack_name}' ...")
-    status = _follow(cfn, ui, watcher, plan)
-    if status not in SUCCESS_STATUSES:
-        raise FinkError(failure_summary(plan.stack_name, status, watcher.events, stack_id),
-                        hint=_failure_hint(plan.change_set_type))
-    if not plan.creates_stack and (plan.change_set_type == "CREATE" or during is not None):
+    restore = plan.change_set_type == "UPDATE" and during is not None
+    try:
+        if not plan.creates_stack:
+            _apply_update_policy(ui, cfn, plan, stack_id, policy, during)
+            cfn.execute_change_set(plan.ids)
+            ui.info(f"{'Creating' if plan.change_set_type == 'CREATE' else 'Updating'} stack '{plan.stack_name}' ...")
+        status = _follow(cfn, ui, watcher, plan)
+        if status not in SUCCESS_STATUSES:
+            raise FinkError(failure_summary(plan.stack_name, status, watcher.events, stack_id),
+                            hint=_failure_hint(plan.change_set_type))
+    except BaseException:  # failed, interrupted or timed out: the policy for this update must not stay
+        if restore:
+            _restore_policy_quietly(ui, cfn, plan.stack_name, stack_id, policy)
+        raise
+    if restore or (plan.change_set_type == "CREATE" and not plan.creates_stack):
         cfn.set_stack_policy(stack_id, json.dumps(policy))
     return status
+
+
+def _restore_policy_quietly(ui: Any, cfn: CloudFormation, name: str, stack_id: str, policy: dict) -> None:
+    """Put the stack policy back after an update that did not succeed (without hiding why it did not)."""
+    try:
+        cfn.set_stack_policy(stack_id, json.dumps(policy))
+    except FinkError as error:
+        ui.warn(f"Could not put the stack policy of '{name}' back: {error.message} The policy for the update is "
+                "still in place: set the stack policy again (aws cloudformation set-stack-policy) when the stack is "
+                "stable.")
 
 
 def _watcher(context: dict, config: dict, cfn: CloudFormation, plan: Plan, stack_id: str,

@@ -7,6 +7,8 @@ Stubber sequences shaped like real AWS answers.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from botocore.stub import ANY, Stubber
 
 from fink.awsclient import AWSClient
 from fink.errors import GracefulExit
+from fink_cloud.template import DEFAULT_POLICY, OVERRIDE_POLICY
 
 GOLDEN = Path(__file__).parent / "golden"
 STACK = "fink-test-simple"
@@ -76,15 +79,15 @@ class Script:
         self.stubber.add_client_error(op, service_error_code=code, service_message=message, http_status_code=400)
         return self
 
-    def update_until_executed(self, changes=()):
+    def update_until_executed(self, changes=(), policy=ANY):
         self.add("describe_stacks", stack(), {"StackName": STACK})
         self.add("create_change_set", {"Id": CS_ID, "StackId": STACK_ID}, {
             "StackName": STACK, "ChangeSetType": "UPDATE", "ChangeSetName": ANY, "Parameters": ANY,
             "TemplateBody": ANY, "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]})
         self.add("describe_change_set", {"ChangeSetId": CS_ID, "StackId": STACK_ID, "Status": "CREATE_COMPLETE",
                                          "Changes": list(changes)})
-        self.add("set_stack_policy", {}, {"StackName": STACK_ID, "StackPolicyBody": ANY})
         self.add("describe_stack_events", page(event(STACK, "CREATE_COMPLETE")), {"StackName": STACK_ID})
+        self.add("set_stack_policy", {}, {"StackName": STACK_ID, "StackPolicyBody": policy})
         self.add("execute_change_set", {}, {"ChangeSetName": CS_ID, "StackName": STACK_ID})
         return self
 
@@ -114,9 +117,11 @@ def _failed_update_script():
 
 
 def _golden(name, text):
+    """Compare with golden/<name>; FINK_UPDATE_GOLDEN=1 rewrites it (review the diff, then commit it)."""
     path = GOLDEN / name
-    if not path.exists():  # first run writes the file; review it, then commit it
+    if os.environ.get("FINK_UPDATE_GOLDEN") == "1":
         path.write_bytes(text.encode())
+    assert path.exists(), f"golden file {path} missing: run with FINK_UPDATE_GOLDEN=1 and review it"
     assert text == path.read_bytes().decode()  # bytes: the TTY rendering holds carriage returns
 
 
@@ -275,3 +280,62 @@ def test_no_updates_refusal_moto_style_is_no_changes(project, run_cli, fake_cloc
     assert result.exit_code == 0, result.output
     assert "No changes: stack 'fink-test-simple' is up to date." in result.stderr
     assert "BucketName  b" in result.stdout
+
+
+def test_override_policy_is_put_back_after_a_failed_update(project, run_cli, fake_clock):
+    """--override-stack-policy holds for that update only: also when the update fails and rolls back."""
+    project("cloud_simple")
+    script = Script().update_until_executed(policy=json.dumps(OVERRIDE_POLICY))
+    for answer in FAILED_UPDATE:
+        script.add("describe_stack_events", answer, {"StackName": STACK_ID})
+    script.add("set_stack_policy", {}, {"StackName": STACK_ID, "StackPolicyBody": json.dumps(DEFAULT_POLICY)})
+    result = script.run(run_cli, fake_clock, "deploy", "--override-stack-policy")
+    assert result.exit_code == 1
+    assert "ended in UPDATE_ROLLBACK_COMPLETE. First failure: ArtifactBucket" in result.stderr
+
+
+def test_override_policy_is_put_back_after_an_interrupted_update(project, run_cli, fake_clock):
+    project("cloud_simple")
+    script = Script().update_until_executed(policy=json.dumps(OVERRIDE_POLICY))
+    script.add("describe_stack_events", page(event(STACK, "UPDATE_IN_PROGRESS", "User Initiated")))
+    script.add("cancel_update_stack", {}, {"StackName": STACK})
+    script.add("describe_stack_events", page(event(STACK, "UPDATE_ROLLBACK_COMPLETE")))
+    script.add("set_stack_policy", {}, {"StackName": STACK_ID, "StackPolicyBody": json.dumps(DEFAULT_POLICY)})
+
+    def interrupt_once(_seconds):
+        fake_clock.on_sleep = None
+        raise GracefulExit("SIGINT")
+    fake_clock.on_sleep = interrupt_once
+    result = script.run(run_cli, fake_clock, "deploy", "--override-stack-policy")
+    assert result.exit_code == 130
+    assert "Stack 'fink-test-simple' is now UPDATE_ROLLBACK_COMPLETE." in result.stderr
+
+
+def test_interrupt_while_the_change_set_is_created_leaves_no_change_set(project, run_cli, fake_clock):
+    project("cloud_simple")
+    script = Script().add("describe_stacks", stack())
+    script.add("create_change_set", {"Id": CS_ID, "StackId": STACK_ID})
+    script.add("describe_change_set", {"ChangeSetId": CS_ID, "StackId": STACK_ID, "Status": "CREATE_IN_PROGRESS"})
+    script.add("delete_change_set", {}, {"ChangeSetName": CS_ID, "StackName": STACK_ID})
+
+    def interrupt(_seconds):
+        raise GracefulExit("SIGTERM")
+    fake_clock.on_sleep = interrupt
+    result = script.run(run_cli, fake_clock, "preview")
+    assert result.exit_code == 130
+    assert "Received SIGTERM signal - exiting command 'cloud preview'" in result.stderr
+
+
+def test_waiting_for_the_stack_is_bounded_by_the_timeout(project, run_cli, fake_clock):
+    folder = project("cloud_simple")
+    config = json.loads((folder / "fink_dev.json").read_text())
+    config["cloud"]["deployment"] = {"timeout": 30}
+    (folder / "fink_dev.json").write_text(json.dumps(config))
+    script = Script().update_until_executed()
+    script.add("describe_stack_events", page(event(STACK, "UPDATE_IN_PROGRESS", "User Initiated")))
+    for _ in range(5):
+        script.add("describe_stack_events", page())
+    result = script.run(run_cli, fake_clock, "deploy")
+    assert result.exit_code == 1
+    assert "Timed out after 30s waiting for stack 'fink-test-simple'." in result.stderr
+    assert fake_clock.sleeps == [2.0, 3.0, 4.5, 6.75, 10.125]  # backing off, and never past the timeout
