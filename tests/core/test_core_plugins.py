@@ -132,7 +132,9 @@ def test_help_and_version_import_neither_botocore_nor_troposphere():
     code = ("import sys, io, contextlib\n"
             "from fink.cli import run, dispatch_fink\n"
             "with contextlib.redirect_stdout(io.StringIO()):\n"
-            "    run('cloud', ['--help']); dispatch_fink(['version']); run('lambda', ['--help'])\n"
+            "    dispatch_fink(['version']); dispatch_fink(['--help'])\n"
+            "    for tool in ('cloud', 'code', 'lambda', 'api'):\n"
+            "        run(tool, ['--help']); run(tool, ['version']); run(tool, [])\n"
             "print(sorted(m for m in ('botocore', 'troposphere', 'boto3', 'jsonschema') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             env={**os.environ, "FINK_NO_UPDATE_CHECK": "1"})
