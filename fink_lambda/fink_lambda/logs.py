@@ -15,9 +15,10 @@ from fink.ui import UI
 
 from .seam_logs import LogsSeam, log_group_name
 
-__all__ = ["parse_time", "event_lines", "show_logs", "TAIL_INTERVAL"]
+__all__ = ["parse_time", "event_lines", "show_logs", "TAIL_INTERVAL", "LOOKBACK_MS"]
 
 TAIL_INTERVAL = 2.0
+LOOKBACK_MS = 60_000  #: how far back each --tail poll reads again for late events
 _RELATIVE = re.compile(r"^(\d+)([mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d")
@@ -71,29 +72,49 @@ def show_logs(context: Mapping[str, Any], config: Mapping[str, Any]) -> int:
     start, end = _range(args, clock.now())
     seam = LogsSeam(context["_awsclient"], (config.get("deployment") or {}).get("region"))
     group = log_group_name(args["<lambda>"])
-    events = seam.events(group, _ms(start), _ms(end) if end else None)
-    lines, last_day = event_lines(events)
-    ui.lines(lines)
     if not args.get("--tail"):
+        ui.lines(event_lines(seam.events(group, _ms(start), _ms(end) if end else None))[0])
         return 0
-    ui.info("Following new log events - use Ctrl-C to stop.")
-    return _follow(ui, clock, seam, group, events[-1]["timestamp"] + 1 if events else _ms(start), last_day)
-
-
-def _follow(ui: UI, clock: Any, seam: LogsSeam, group: str, since_ms: int, last_day: str | None) -> int:
-    state = {"since": since_ms, "day": last_day}
-
-    def step() -> None:
-        events = seam.events(group, state["since"])
-        if events:
-            state["since"] = events[-1]["timestamp"] + 1
-            lines, state["day"] = event_lines(events, state["day"])
-            ui.lines(lines)
-        return None
-
-    forever = Backoff(initial=TAIL_INTERVAL, factor=1.0, maximum=TAIL_INTERVAL, timeout=float("inf"))
+    ui.info(f"Following {group} - use Ctrl-C to stop.")
+    follower = _Follower(ui, seam, group, _ms(start))
     try:
-        Poller(clock, forever).poll(step, what="new log events")
+        Poller(clock, Backoff(initial=TAIL_INTERVAL, factor=1.0, maximum=TAIL_INTERVAL, timeout=float("inf"))).poll(
+            follower.step, what="new log events")
     except GracefulExit as exc:
         ui.info(f"Received {exc.signal_name} - stopped following {group}.")
     return 0
+
+
+def _event_key(event: Mapping[str, Any]) -> str:
+    return event.get("eventId") or f"{event['timestamp']}:{event.get('logStreamName')}:{event.get('message')}"
+
+
+class _Follower:
+    """One poll of ``--tail``: the events since a little before the newest one shown, each shown once.
+
+    Events reach CloudWatch Logs late and out of order (several log streams, ingestion delay), so each poll reads
+    back ``LOOKBACK_MS`` before the newest event shown and skips the event ids it has already printed."""
+
+    def __init__(self, ui: UI, seam: LogsSeam, group: str, start_ms: int):
+        self.ui, self.seam, self.group = ui, seam, group
+        self.start_ms, self.newest = start_ms, start_ms
+        self.seen: dict[str, int] = {}
+        self.day: str | None = None
+        self.missing_told = False
+
+    def step(self) -> None:
+        since = max(self.start_ms, self.newest - LOOKBACK_MS)
+        events = self.seam.events(self.group, since, missing_ok=True)
+        if events is None:
+            if not self.missing_told:
+                self.ui.info(f"{self.group} does not exist yet (the function has not logged) - waiting for it.")
+                self.missing_told = True
+            return None
+        fresh = [e for e in events if _event_key(e) not in self.seen]
+        self.seen = {key: ts for key, ts in self.seen.items() if ts >= since}
+        for event in fresh:
+            self.seen[_event_key(event)] = event["timestamp"]
+            self.newest = max(self.newest, event["timestamp"])
+        lines, self.day = event_lines(fresh, self.day)
+        self.ui.lines(lines)
+        return None

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fink.awsclient import AWSClient, aws_errors
+from fink.awsclient import AWSClient, aws_errors, error_code
 
 __all__ = ["LogsSeam", "log_group_name"]
 
@@ -45,13 +45,21 @@ class LogsSeam:
             self.client.delete_log_group(logGroupName=group)
         return True
 
-    def events(self, group: str, start_ms: int, end_ms: int | None = None) -> list[dict[str, Any]]:
-        """All events of the group between the times (milliseconds since the epoch), oldest first."""
+    def events(self, group: str, start_ms: int, end_ms: int | None = None, *,
+               missing_ok: bool = False) -> list[dict[str, Any]] | None:
+        """All events of the group between the times (milliseconds since the epoch), oldest first; ``None`` for
+        a group that does not exist (yet) when ``missing_ok``."""
+        from botocore.exceptions import ClientError
         params: dict[str, Any] = {"logGroupName": group, "startTime": start_ms}
         if end_ms is not None:
             params["endTime"] = end_ms
-        with aws_errors(f"Reading the log events of {group}",
-                        hint="Check the function name; its log group appears after its first invocation."):
+        try:
             pages = self.client.get_paginator("filter_log_events").paginate(**params)
             events = [e for page in pages for e in page.get("events", [])]
+        except ClientError as exc:
+            if missing_ok and error_code(exc) == "ResourceNotFoundException":
+                return None
+            with aws_errors(f"Reading the log events of {group}",
+                            hint="Check the function name; its log group appears after its first invocation."):
+                raise
         return sorted(events, key=lambda e: (e["timestamp"], e.get("eventId", "")))

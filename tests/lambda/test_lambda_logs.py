@@ -62,6 +62,47 @@ def test_tail_follows_new_events_until_ctrl_c(group, run_cli):
     assert clock.sleeps == [2.0, 2.0, 2.0]
 
 
+def test_tail_shows_late_and_same_millisecond_events_once(group, run_cli):
+    """CloudWatch Logs takes events late and from several streams: one that arrives after a newer one was shown,
+    or with the same millisecond as the newest shown, is still printed, and nothing is printed twice."""
+    clock = FakeClock(NOW)
+
+    def on_sleep(_seconds):
+        if len(clock.sleeps) == 1:
+            put([("first", timedelta(seconds=-2))])
+        elif len(clock.sleeps) == 2:
+            put([("late from another stream", timedelta(seconds=-1)), ("same millisecond", timedelta(seconds=-2))])
+        elif len(clock.sleeps) == 4:
+            raise GracefulExit("SIGINT")
+    clock.on_sleep = on_sleep
+    result = run_cli("lambda", "logs", NAME, "--tail", clock=clock)
+    assert result.exit_code == 0, result.output
+    lines = [line.split("  ", 1)[1] for line in result.stdout.splitlines() if "  " in line]
+    assert sorted(lines) == ["first", "late from another stream", "same millisecond"]
+
+
+def test_tail_waits_for_a_log_group_that_does_not_exist_yet(aws, temp_folder, run_cli):
+    clock = FakeClock(NOW)
+
+    def on_sleep(_seconds):
+        if len(clock.sleeps) == 2:
+            boto3.client("logs").create_log_group(logGroupName=GROUP)
+            put([("first words", timedelta(seconds=-1))])
+        elif len(clock.sleeps) == 3:
+            raise GracefulExit("SIGINT")
+    clock.on_sleep = on_sleep
+    result = run_cli("lambda", "logs", NAME, "--tail", clock=clock)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count("does not exist yet") == 1
+    assert [line.split("  ", 1)[1] for line in result.stdout.splitlines() if "  " in line] == ["first words"]
+
+
+def test_logs_of_a_missing_group_without_tail_fail(aws, temp_folder, run_cli):
+    result = run_cli("lambda", "logs", NAME)
+    assert result.exit_code == 1 and "log group appears after its first invocation" in result.stderr
+    assert "Traceback" not in result.output
+
+
 def test_tail_with_end_is_a_usage_error(aws, temp_folder, run_cli):
     result = run_cli("lambda", "logs", NAME, "--tail", "--end=1h")
     assert result.exit_code == 2 and "cannot have an --end" in result.stderr
