@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 import time
 from pathlib import Path
@@ -18,16 +19,25 @@ CACHE_SECONDS = 24 * 3600
 TIMEOUT = 1.5
 
 
-def _version_tuple(version: str) -> tuple:
-    parts = []
-    for piece in version.split("."):
-        digits = "".join(ch for ch in piece if ch.isdigit())
-        parts.append(int(digits) if digits else 0)
-    return tuple(parts)
+_VERSION = re.compile(r"v?(\d+(?:\.\d+)*)(.*)", re.IGNORECASE)
+_PRE_RELEASE = re.compile(r"[.\-_]?(a|b|c|rc|alpha|beta|pre|preview|dev)\d*", re.IGNORECASE)
+_POST_RELEASE = re.compile(r"[.\-_]?(post|rev|r)\d*", re.IGNORECASE)
+
+
+def _version_key(version: str) -> tuple:
+    """A sort key for PEP 440-style versions: the release numbers, then pre-release < final < post-release."""
+    match = _VERSION.match(version.strip())
+    if not match:
+        return (), 0
+    release = [int(part) for part in match.group(1).split(".")]
+    while len(release) > 1 and release[-1] == 0:
+        release.pop()  # 1.0 == 1.0.0
+    suffix = match.group(2)
+    return tuple(release), 0 if _PRE_RELEASE.match(suffix) else 2 if _POST_RELEASE.match(suffix) else 1
 
 
 def newer(latest: str | None, current: str) -> bool:
-    return bool(latest) and _version_tuple(latest) > _version_tuple(current)
+    return bool(latest) and _version_key(latest) > _version_key(current)
 
 
 def _cache_file(environ) -> Path:
@@ -62,7 +72,7 @@ class UpdateCheck:
     def latest(self, wait: float = 0.3) -> str | None:
         if self._thread is not None:
             self._thread.join(wait)
-        return self._latest
+        return self._latest if isinstance(self._latest, str) else None  # an odd answer or cache says nothing
 
     def _read_cache(self) -> str | None:
         try:

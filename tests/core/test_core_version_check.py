@@ -80,3 +80,23 @@ def test_every_tool_version_prints_the_same_listing(tmp_path):
     for tool in ("cloud", "code", "lambda", "api"):
         result = run_cli(tool, "version")
         assert (result.exit_code, result.stdout) == (0, fink)
+
+
+@pytest.mark.parametrize("latest, current, announce", [
+    ("1.0.1", "1.0.0", True), ("1.10.0", "1.9.3", True), ("1.0.0", "1.0.0rc1", True), ("1.0.0", "1.0.0.dev3", True),
+    ("1.0.0", "1.0.0", False), ("1.0", "1.0.0", False), ("1.0.0rc1", "1.0.0", False), ("0.9.9", "1.0.0", False),
+    ("1.0.0.post1", "1.0.0", True), ("", "1.0.0", False), (None, "1.0.0", False),
+])
+def test_announcement_compares_versions_as_releases(latest, current, announce):
+    from fink.update_check import newer
+    assert newer(latest, current) is announce
+
+
+def test_odd_answer_from_pypi_says_nothing(pypi, tmp_path):
+    _PyPI.latest = None
+    try:
+        result = version(pypi, tmp_path)
+        assert result.exit_code == 0 and "WARNING" not in result.stderr and "ERROR" not in result.stderr
+        assert version(pypi, tmp_path).exit_code == 0  # the cached odd answer neither
+    finally:
+        _PyPI.latest = "9.9.9"
