@@ -1,44 +1,16 @@
-"""Fixtures of the code tool's tests: a stand-in bundle, CodeDeploy set-up on moto, Stubber and golden files."""
-import io
+"""Fixtures of the code tool's tests: CodeDeploy set-up on moto, Stubber and golden files. The bundle is built by
+the real fink.bundler plugin."""
 import os
 import re
-import zipfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from fink import fink_signals
 from fink.awsclient import AWSClient
 
 GOLDEN = Path(__file__).parent / "golden"
 APP, GROUP, CONFIG, BUCKET = "sample-app", "sample-group", "CodeDeployDefault.AllAtOnce", "sample-artifacts"
-
-
-def _zip_folder(folder: Path) -> bytes:
-    """A deterministic zip of ``folder`` (fixed timestamps, sorted names)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            info = zipfile.ZipInfo(str(path.relative_to(folder)), date_time=(1980, 1, 1, 0, 0, 0))
-            info.external_attr = (path.stat().st_mode & 0o777) << 16
-            zf.writestr(info, path.read_bytes())
-    return buffer.getvalue()
-
-
-@pytest.fixture
-def stand_in_bundle():
-    """Sets ``_bundle_file`` when no bundler plugin did (tests of the deployment logic need a bundle, not the
-    bundler). Connected to ``bundle_finalized`` so a real bundler, which runs on ``bundle_init``, wins."""
-    def receiver(params):
-        context, _config = params
-        if not context.get("_bundle_file"):
-            path = Path("stand-in-bundle.zip").absolute()
-            path.write_bytes(_zip_folder(Path("codedeploy")))
-            context["_bundle_file"] = str(path)
-    fink_signals.bundle_finalized.connect(receiver)
-    yield receiver
-    fink_signals.bundle_finalized.disconnect(receiver)
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ def _bundle_key(result):
     return objects[0]["Key"]
 
 
-def test_deploy_uploads_the_bundle_and_creates_a_deployment(codedeploy_setup, project, run_cli, stand_in_bundle):
+def test_deploy_uploads_the_bundle_and_creates_a_deployment(codedeploy_setup, project, run_cli):
     project("code_simple")
     result = run_cli("code", "deploy", "--no-wait", env={"ENV": "dev"})
     assert result.exit_code == 0, result.stderr
@@ -52,7 +52,7 @@ def test_deploy_uploads_the_bundle_and_creates_a_deployment(codedeploy_setup, pr
     assert f"Not waiting (--no-wait): deployment {deployment_id} is Created" in result.stderr
 
 
-def test_an_unchanged_bundle_is_not_uploaded_again(codedeploy_setup, project, run_cli, stand_in_bundle):
+def test_an_unchanged_bundle_is_not_uploaded_again(codedeploy_setup, project, run_cli):
     project("code_simple")
     first = run_cli("code", "deploy", "--no-wait", env={"ENV": "dev"})
     second_client = AWSClient()
@@ -65,8 +65,7 @@ def test_an_unchanged_bundle_is_not_uploaded_again(codedeploy_setup, project, ru
     assert sorted(deployments) == sorted([first.stdout.strip(), second.stdout.strip()])
 
 
-def test_deploy_waits_until_the_deployment_succeeded(codedeploy_setup, project, run_cli, stand_in_bundle,
-                                                     fake_clock):
+def test_deploy_waits_until_the_deployment_succeeded(codedeploy_setup, project, run_cli, fake_clock):
     project("code_simple")
     steps = [("InProgress", {"Pending": 1, "InProgress": 1}), ("InProgress", {"InProgress": 1, "Succeeded": 1}),
              ("Succeeded", {"Succeeded": 2})]
@@ -87,8 +86,7 @@ def test_deploy_waits_until_the_deployment_succeeded(codedeploy_setup, project, 
     assert fake_clock.sleeps == [2.0, 3.0, 4.5]
 
 
-def test_deploy_gives_up_after_the_configured_timeout(codedeploy_setup, project, run_cli, stand_in_bundle,
-                                                      fake_clock):
+def test_deploy_gives_up_after_the_configured_timeout(codedeploy_setup, project, run_cli, fake_clock):
     """moto keeps every deployment `Created`: exactly the deployment that never finishes."""
     project("code_simple")
     _edit_config(lambda code: code.update(deployment={"timeout": 30}))
@@ -101,7 +99,7 @@ def test_deploy_gives_up_after_the_configured_timeout(codedeploy_setup, project,
     assert result.stderr.count(f"{deployment_id} Created:") == 1
 
 
-def test_deploy_without_artifacts_bucket_is_a_config_error(aws, project, run_cli, stand_in_bundle):
+def test_deploy_without_artifacts_bucket_is_a_config_error(aws, project, run_cli):
     project("code_simple")
     _edit_config(lambda code: code["codedeploy"].pop("artifactsBucket"))
     result = run_cli("code", "deploy", env={"ENV": "dev"})
@@ -109,7 +107,7 @@ def test_deploy_without_artifacts_bucket_is_a_config_error(aws, project, run_cli
     assert "code.codedeploy.artifactsBucket is not set" in result.stderr
 
 
-def test_deploy_to_a_missing_application_says_what_to_check(codedeploy_setup, project, run_cli, stand_in_bundle):
+def test_deploy_to_a_missing_application_says_what_to_check(codedeploy_setup, project, run_cli):
     project("code_simple")
     _edit_config(lambda code: code["codedeploy"].update(applicationName="no-such-app"))
     result = run_cli("code", "deploy", env={"ENV": "dev"})
@@ -119,7 +117,7 @@ def test_deploy_to_a_missing_application_says_what_to_check(codedeploy_setup, pr
     assert "Check code.codedeploy in your fink_<env> config" in result.stderr
 
 
-def test_unknown_keys_in_the_codedeploy_section_are_reported(aws, project, run_cli, stand_in_bundle):
+def test_unknown_keys_in_the_codedeploy_section_are_reported(aws, project, run_cli):
     project("code_simple")
     _edit_config(lambda code: code["codedeploy"].update(applicationname="typo"))
     result = run_cli("code", "deploy", env={"ENV": "dev"})
@@ -137,7 +135,7 @@ def test_without_a_bundle_the_message_names_the_plugin():
     assert "pip install fink-bundler" in str(info.value)
 
 
-def test_code_bundle_prints_path_and_hash(aws, project, run_cli, stand_in_bundle):
+def test_code_bundle_prints_path_and_hash(aws, project, run_cli):
     project("code_simple")
     result = run_cli("code", "bundle", env={"ENV": "dev"})
     assert result.exit_code == 0, result.stderr

@@ -18,7 +18,7 @@ ENV = {"ENV": "dev", "NO_COLOR": None}
 
 
 @pytest.fixture
-def sample(project, codedeploy_setup, stand_in_bundle):
+def sample(project, codedeploy_setup):
     """The sample project with its bucket on moto (the moto application is not used: CodeDeploy is stubbed)."""
     return project("code_simple")
 
