@@ -144,6 +144,10 @@ class CloudFormation:
                 token = page.get("NextToken")
         return {**first, "Changes": changes}
 
+    def has_change_sets(self, stack_id: str) -> bool:
+        with aws_errors(f"Listing the change sets of stack '{stack_id}'"):
+            return bool(self.client.list_change_sets(StackName=stack_id).get("Summaries"))
+
     def delete_change_set(self, ids: dict[str, str]) -> None:
         with aws_errors(f"Deleting the change set of stack '{ids['StackName']}'"):
             self.client.delete_change_set(**ids)
@@ -156,8 +160,14 @@ class CloudFormation:
             pass  # the change set may not exist yet; the error that brought us here matters more
 
     def execute_change_set(self, ids: dict[str, str]) -> None:
-        with aws_errors(f"Executing the change set of stack '{ids['StackName']}'"):
-            self.client.execute_change_set(**ids)
+        """Execute the change set; one that CloudFormation refuses to execute is deleted, not left behind."""
+        from fink.errors import FinkError
+        try:
+            with aws_errors(f"Executing the change set of stack '{ids['StackName']}'"):
+                self.client.execute_change_set(**ids)
+        except FinkError:
+            self._delete_change_set_quietly(ids)
+            raise
 
     # ---- stack operations ---------------------------------------------------------------------------------------
     def create_stack(self, request: dict[str, Any], policy_json: str) -> str:

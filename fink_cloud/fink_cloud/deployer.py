@@ -146,12 +146,15 @@ def parameter_table(changes: list[ParameterChange]) -> str:
 
 
 def discard_plan(plan: Plan, cfn: CloudFormation) -> None:
-    """Remove what planning left in AWS: the change set and a stack that exists only for it."""
+    """Remove what planning left in AWS: the change set and a stack that exists only for it.
+
+    A REVIEW_IN_PROGRESS stack that still has other change sets (someone else's review) is left alone."""
     if plan.change_set is not None:
         cfn.delete_change_set(plan.ids)
     if plan.change_set_type == "CREATE":
         stack = cfn.describe_stack(plan.stack_name)
-        if stack is not None and stack["StackStatus"] == "REVIEW_IN_PROGRESS":
+        if stack is not None and stack["StackStatus"] == "REVIEW_IN_PROGRESS" \
+                and not cfn.has_change_sets(stack["StackId"]):
             cfn.delete_stack(stack["StackId"])
 
 

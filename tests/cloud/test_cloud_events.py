@@ -339,3 +339,41 @@ def test_waiting_for_the_stack_is_bounded_by_the_timeout(project, run_cli, fake_
     assert result.exit_code == 1
     assert "Timed out after 30s waiting for stack 'fink-test-simple'." in result.stderr
     assert fake_clock.sleeps == [2.0, 3.0, 4.5, 6.75, 10.125]  # backing off, and never past the timeout
+
+
+def test_refused_execution_deletes_the_change_set_and_puts_the_policy_back(project, run_cli, fake_clock):
+    project("cloud_simple")
+    script = Script()
+    script.add("describe_stacks", stack())
+    script.add("create_change_set", {"Id": CS_ID, "StackId": STACK_ID})
+    script.add("describe_change_set", {"ChangeSetId": CS_ID, "StackId": STACK_ID, "Status": "CREATE_COMPLETE",
+                                       "Changes": []})
+    script.add("describe_stack_events", page(event(STACK, "UPDATE_COMPLETE")), {"StackName": STACK_ID})
+    script.add("set_stack_policy", {}, {"StackName": STACK_ID, "StackPolicyBody": json.dumps(OVERRIDE_POLICY)})
+    script.error("execute_change_set", "InvalidChangeSetStatus", "ChangeSet is in an invalid state")
+    script.add("delete_change_set", {}, {"ChangeSetName": CS_ID, "StackName": STACK_ID})
+    script.add("set_stack_policy", {}, {"StackName": STACK_ID, "StackPolicyBody": json.dumps(DEFAULT_POLICY)})
+    result = script.run(run_cli, fake_clock, "deploy", "--override-stack-policy")
+    assert result.exit_code == 1
+    assert "Executing the change set of stack" in result.stderr and "ChangeSet is in an invalid state" in result.stderr
+
+
+def test_preview_leaves_a_stack_under_someone_elses_review_alone(project, run_cli, fake_clock):
+    """A REVIEW_IN_PROGRESS stack with another change set pending is not deleted by preview (moto cannot serve
+    this: a CREATE change set for a REVIEW_IN_PROGRESS stack makes it a second stack of the same name)."""
+    project("cloud_simple")
+    review = stack("REVIEW_IN_PROGRESS")
+    script = Script().add("describe_stacks", review)
+    script.add("create_change_set", {"Id": CS_ID, "StackId": STACK_ID}, {
+        "StackName": STACK, "ChangeSetType": "CREATE", "ChangeSetName": ANY, "Parameters": ANY,
+        "TemplateBody": ANY, "Capabilities": ANY})
+    script.add("describe_change_set", {"ChangeSetId": CS_ID, "StackId": STACK_ID, "Status": "CREATE_COMPLETE",
+                                       "Changes": [{"Type": "Resource", "ResourceChange": {
+                                           "Action": "Add", "LogicalResourceId": "ArtifactBucket",
+                                           "ResourceType": "AWS::S3::Bucket"}}]})
+    script.add("delete_change_set", {}, {"ChangeSetName": CS_ID, "StackName": STACK_ID})
+    script.add("describe_stacks", review)
+    script.add("list_change_sets", {"Summaries": [{"ChangeSetName": "theirs"}]}, {"StackName": STACK_ID})
+    result = script.run(run_cli, fake_clock, "preview")
+    assert result.exit_code == 0, result.output
+    assert "Add     ArtifactBucket  AWS::S3::Bucket  -" in result.stdout
