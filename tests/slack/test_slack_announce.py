@@ -17,7 +17,7 @@ import pytest
 import fink
 from fink.cli import run
 from fink.clock import FakeClock
-from fink.errors import FinkError
+from fink.errors import FinkError, GracefulExit
 from fink.tool import Tool
 from fink.ui import UI
 
@@ -38,6 +38,11 @@ def deploy_fails(context: dict, config: dict) -> int:
     raise FinkError("Stack 'fink-slack-demo' is in ROLLBACK_COMPLETE: Resource Bucket failed: Access Denied.")
 
 
+def deploy_interrupted(context: dict, config: dict) -> int:
+    context["_clock"].advance(5)
+    raise GracefulExit("SIGINT")
+
+
 def list_ok(context: dict, config: dict) -> int:
     context["_ui"].print("fink-slack-demo CREATE_COMPLETE")
     return 0
@@ -50,7 +55,7 @@ def list_fails(context: dict, config: dict) -> int:
 @pytest.fixture
 def commands(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
     module = types.ModuleType(COMMANDS_MODULE)
-    for func in (deploy_ok, deploy_fails, list_ok, list_fails):
+    for func in (deploy_ok, deploy_fails, deploy_interrupted, list_ok, list_fails):
         setattr(module, func.__name__, func)
     monkeypatch.setitem(sys.modules, COMMANDS_MODULE, module)
     return module
@@ -207,6 +212,16 @@ def test_api_deploy_failure_names_the_api_and_api_list_posts_nothing(run_tool, w
     assert webhook.requests == []
     assert run_tool(API, "deploy", config=config).exit_code == 1
     assert fields_of(webhook.requests[0].json)["API"] == "fink-slack-api"
+
+
+def test_an_interrupted_deploy_is_announced_red_and_still_exits_130(run_tool, webhook):
+    tool = make_tool("cloud", ["deploy [-v]"], {"deploy": "deploy_interrupted"})
+    result = run_tool(tool, "deploy", config=config_with(webhook.url))
+    assert result.exit_code == 130
+    assert len(webhook.requests) == 1
+    payload = webhook.requests[0].json
+    assert payload["attachments"][0]["color"] == "danger"
+    assert (fields_of(payload)["Error"], fields_of(payload)["Duration"]) == ("Interrupted by SIGINT", "5s")
 
 
 # ---- where the webhook comes from ----------------------------------------------------------------------------------
