@@ -37,9 +37,15 @@ def targets_of(resources: list[dict[str, Any]]) -> Targets:
 
 
 def _resolve(value: Any, parameters: Mapping[str, str]) -> int:
-    if isinstance(value, Mapping) and "Ref" in value:
-        value = parameters[value["Ref"]]
-    return int(value)
+    """A size from the template: a number or a ``Ref`` to a parameter (other functions cannot be resolved)."""
+    if isinstance(value, Mapping) and isinstance(value.get("Ref"), str):
+        value = parameters.get(value["Ref"], value)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise FinkError(f"Cannot tell the size {value!r} of an auto scaling group from the deployed template.",
+                        hint="cloud start restores sizes given as numbers or as Refs to parameters; set the group's "
+                             "sizes by hand (aws autoscaling update-auto-scaling-group).") from None
 
 
 def asg_sizes(template: Mapping[str, Any], parameters: Mapping[str, str], logical_id: str) -> tuple[int, int, int]:

@@ -7,6 +7,7 @@ import json
 import boto3
 import pytest
 
+from fink.errors import FinkError
 from fink_cloud.stopstart import asg_sizes, targets_of
 
 STACK = "fink-test-compute"
@@ -69,6 +70,9 @@ def test_stop_of_a_missing_stack(aws, project, run_cli, fake_clock):
 def test_sizes_and_targets_are_read_from_template_and_resources():
     template = {"Resources": {"G": {"Properties": {"MinSize": "1", "MaxSize": {"Ref": "Max"}}}}}
     assert asg_sizes(template, {"Max": "5"}, "G") == (1, 5, 1)
+    template["Resources"]["G"]["Properties"]["MinSize"] = {"Fn::If": ["Prod", "2", "1"]}
+    with pytest.raises(FinkError, match=r"Cannot tell the size \{'Fn::If'"):
+        asg_sizes(template, {"Max": "5"}, "G")
     targets = targets_of([
         {"LogicalResourceId": "G", "ResourceType": "AWS::AutoScaling::AutoScalingGroup", "PhysicalResourceId": "g-1",
          "ResourceStatus": "CREATE_COMPLETE"},
