@@ -98,23 +98,34 @@ def s3_notification(source: Mapping[str, Any], target: Target) -> dict[str, Any]
     return {"Id": f"fink-{target.name}-{_short_hash(spec)}"[:64], **spec}
 
 
+def _ours_s3(config: Mapping[str, Any], target: Target) -> bool:
+    return str(config.get("Id", "")).startswith(f"fink-{target.name}-") and \
+        config.get("LambdaFunctionArn") == target.alias_arn
+
+
 def plan_s3(current: Mapping[str, Any], source: Mapping[str, Any], target: Target, unwire: bool,
-            put: Callable[[dict], None]) -> list[Action]:
-    """Add or remove fink's notification; every other notification of the bucket is written back unchanged."""
+            put: Callable[[dict], None], configured_ids: frozenset[str] = frozenset()) -> list[Action]:
+    """Add or remove fink's notification; every other notification of the bucket is written back unchanged.
+
+    ``configured_ids`` are the ids of all configured notifications of this bucket: wiring also removes fink's
+    notifications of this function that the configuration no longer has (a changed prefix, suffix or event list
+    would otherwise leave the old one firing), and unwiring removes all of them."""
     wanted = s3_notification(source, target)
     configs = list(current.get("LambdaFunctionConfigurations") or [])
+    keep = {wanted["Id"]} | set(configured_ids)
+    stale = [c for c in configs if _ours_s3(c, target) and (unwire or c.get("Id") not in keep)]
     present = any(c.get("Id") == wanted["Id"] for c in configs)
-    if present == (not unwire):
+    if not stale and (unwire or present):
         return []
     updated = copy.deepcopy(dict(current))
-    if unwire:
-        updated["LambdaFunctionConfigurations"] = [c for c in configs if c.get("Id") != wanted["Id"]]
-    else:
-        updated["LambdaFunctionConfigurations"] = configs + [wanted]
+    remaining = [c for c in configs if c not in stale]
+    updated["LambdaFunctionConfigurations"] = remaining if unwire or present else remaining + [wanted]
     if not updated["LambdaFunctionConfigurations"]:
         updated.pop("LambdaFunctionConfigurations")
-    verb = "remove" if unwire else "add"
-    return [Action(f"{verb} notification {wanted['Id']} ({', '.join(wanted['Events'])})", partial(put, updated))]
+    texts = [f"remove notification {c['Id']} ({', '.join(c.get('Events') or [])})" for c in stale]
+    if not unwire and not present:
+        texts.append(f"add notification {wanted['Id']} ({', '.join(wanted['Events'])})")
+    return [Action("; ".join(texts), partial(put, updated))]
 
 
 # ---- SNS ----------------------------------------------------------------------------------------------------------
@@ -262,6 +273,7 @@ class Wiring:
         self.seam = LambdaSeam(self.awsclient, region)
         self.target = self._target(config["lambda"]["name"])
         self.region = self.seam.region
+        self.sources = _sources(config)
 
     def _target(self, name: str) -> Target:
         found = self.seam.get_function(name)
@@ -284,8 +296,10 @@ class Wiring:
         from .seam_s3 import S3Seam
         s3 = S3Seam(self.awsclient, self.region)
         bucket = source["arn"].split(":::")[-1]
+        configured = frozenset(s3_notification(other, self.target)["Id"] for other in self.sources
+                               if kind_of(other) == "s3" and other["arn"].split(":::")[-1] == bucket)
         notify = plan_s3(s3.notifications(bucket), source, self.target, unwire,
-                         partial(s3.put_notifications, bucket))
+                         partial(s3.put_notifications, bucket), configured)
         permission = self._permission(kind, "s3.amazonaws.com", source["arn"], unwire)
         return notify + permission if unwire else permission + notify
 

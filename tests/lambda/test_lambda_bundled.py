@@ -18,14 +18,6 @@ from fink.awsclient import AWSClient
 RESOURCES = Path(__file__).resolve().parents[1] / "resources"
 
 
-def _bundler_landed() -> bool:
-    import fink_bundler.bundler as module
-    return "Placeholder" not in (module.__doc__ or "")
-
-
-pytestmark = pytest.mark.skipif(not _bundler_landed(), reason="the bundler plugin is not implemented yet")
-
-
 def build_npm_tarball(folder: Path, name: str, source: str) -> None:
     """An ``npm pack``-style tarball ``<name>-1.0.0.tgz``."""
     folder.mkdir(parents=True, exist_ok=True)

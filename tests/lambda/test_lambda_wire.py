@@ -65,6 +65,30 @@ def test_s3_wire_keeps_other_notifications_and_unwire_removes_only_ours(deployed
     assert policy_sids() == []
 
 
+def test_s3_changed_filter_replaces_finks_old_notification(deployed, run_cli, fake_clock, edit_config):
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="fink-events", CreateBucketConfiguration=EU)
+    other = {"Id": "someone-else", "LambdaFunctionArn": ALIAS_ARN, "Events": ["s3:ObjectRemoved:*"]}
+    s3.put_bucket_notification_configuration(Bucket="fink-events",
+                                             NotificationConfiguration={"LambdaFunctionConfigurations": [other]})
+    set_events(edit_config, {"arn": "arn:aws:s3:::fink-events", "suffix": ".jpg"})
+    assert cli(run_cli, fake_clock, "wire").exit_code == 0
+    set_events(edit_config, {"arn": "arn:aws:s3:::fink-events", "suffix": ".png"},
+               {"arn": "arn:aws:s3:::fink-events", "prefix": "raw/"})
+    result = cli(run_cli, fake_clock, "wire")
+    assert result.exit_code == 0, result.output
+
+    def rules():
+        conf = s3.get_bucket_notification_configuration(Bucket="fink-events")
+        return sorted(" ".join([c["Id"] if c["Id"] == "someone-else" else "fink"] + [
+            f"{r['Name'].lower()}={r['Value']}" for r in c.get("Filter", {}).get("Key", {}).get("FilterRules", [])])
+            for c in conf.get("LambdaFunctionConfigurations", []))
+    assert rules() == ["fink prefix=raw/", "fink suffix=.png", "someone-else"]
+    assert "(0 changes)" in cli(run_cli, fake_clock, "wire").stderr
+    assert cli(run_cli, fake_clock, "unwire").exit_code == 0
+    assert rules() == ["someone-else"]
+
+
 def test_sns_subscription_wired_once_and_unwired(deployed, run_cli, fake_clock, edit_config):
     sns = boto3.client("sns")
     topic = sns.create_topic(Name="fink-topic")["TopicArn"]
