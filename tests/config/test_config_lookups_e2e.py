@@ -204,3 +204,22 @@ def test_acm_lookups_pick_issued_covering_certificate_with_latest_expiry(aws, te
         assert failed.exit_code == 3
         assert f"cloud.cert: lookup:acm:{host}: no ISSUED, unexpired ACM certificate in eu-west-1 covers {host}" \
             in failed.stderr
+
+
+def test_acm_lookup_asks_for_every_key_type(aws):
+    """AWS lists only RSA_2048 certificates unless asked for other key types; moto lists all of them anyway, so a
+    Stubber checks the request fink sends."""
+    from botocore.stub import Stubber
+    from fink_lookups.aws import LookupAWS
+    client = AWSClient()
+    acm = client.get_client("acm")
+    arn = "arn:aws:acm:eu-west-1:123456789012:certificate/ec"
+    known = acm.meta.service_model.shape_for("KeyAlgorithm").enum  # what this botocore knows
+    assert {"RSA_2048", "RSA_4096", "EC_prime256v1", "EC_secp384r1"} <= set(known)
+    with Stubber(acm) as stub:
+        stub.add_response("list_certificates", {"CertificateSummaryList": [{"CertificateArn": arn}]},
+                          {"CertificateStatuses": ["ISSUED"], "Includes": {"keyTypes": list(known)}})
+        stub.add_response("describe_certificate", {"Certificate": {"CertificateArn": arn,
+                                                                   "KeyAlgorithm": "EC_prime256v1"}},
+                          {"CertificateArn": arn})
+        assert [c["CertificateArn"] for c in LookupAWS(client).certificates()] == [arn]

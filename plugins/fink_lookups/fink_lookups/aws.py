@@ -18,6 +18,13 @@ SSM_BATCH = 10  # GetParameters accepts at most 10 names per call
 CREDSTASH_TABLE = "credential-store"
 
 
+def _key_types(acm: Any) -> list[str]:
+    """Every key type ACM knows (from botocore's model): without this filter ListCertificates returns only
+    RSA_2048 certificates, and an imported EC or RSA_4096 certificate would never be found."""
+    shape = acm.meta.service_model.operation_model("ListCertificates").input_shape
+    return list(shape.members["Includes"].members["keyTypes"].member.enum)
+
+
 class LookupAWS:
     def __init__(self, awsclient: AWSClient):
         self.awsclient = awsclient
@@ -50,7 +57,9 @@ class LookupAWS:
         acm = self.awsclient.get_client("acm", region)
         arns: list[str] = []
         with aws_errors("Listing ACM certificates"):
-            for page in acm.get_paginator("list_certificates").paginate(CertificateStatuses=["ISSUED"]):
+            pages = acm.get_paginator("list_certificates").paginate(
+                CertificateStatuses=["ISSUED"], Includes={"keyTypes": _key_types(acm)})
+            for page in pages:
                 arns += [c["CertificateArn"] for c in page.get("CertificateSummaryList", [])]
             return [acm.describe_certificate(CertificateArn=arn)["Certificate"] for arn in arns]
 
