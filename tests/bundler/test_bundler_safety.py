@@ -81,13 +81,6 @@ def test_over_250_mb_unzipped_is_always_an_error(aws, work, run_cli, monkeypatch
     assert not (work / "bundle.zip").exists()
 
 
-def test_the_direct_upload_limit_points_to_the_artifact_bucket():
-    bundler.check_direct_upload(bundler.MAX_DIRECT_UPLOAD)
-    with pytest.raises(FinkError) as info:
-        bundler.check_direct_upload(bundler.MAX_DIRECT_UPLOAD + 1)
-    assert "50.0 MB" in str(info.value) and "deployment.artifactBucket" in str(info.value)
-
-
 def test_noise_and_ignored_files_stay_out(work):
     (work / "src" / "__pycache__").mkdir()
     (work / "src" / "__pycache__" / "mod.cpython-312.pyc").write_bytes(b"x")

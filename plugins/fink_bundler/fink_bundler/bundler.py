@@ -19,9 +19,9 @@ Library API (no lifecycle needed; ``section`` is the tool's config section after
 - ``build_lambda_bundle(section, workdir=None, *, ignore=None, keep=False, ui=None) -> BundleResult``
 - ``build_code_bundle(section, workdir=None, *, ignore=None, ui=None) -> BundleResult``
 - ``run_pre_bundle(scripts, workdir=None, *, ui=None) -> None``
-- ``check_direct_upload(zipped_size) -> None``: raises when a zip is too large to upload to Lambda directly
-  (``MAX_DIRECT_UPLOAD``); ``check_unzipped(size)`` raises over ``MAX_UNZIPPED`` (the bundler always applies it to
-  lambda bundles).
+- ``check_unzipped(size) -> None`` raises over ``MAX_UNZIPPED`` (the bundler always applies it to lambda bundles).
+  The 50 MB limit of a zip uploaded directly is checked by ``lambda deploy``, which knows whether the code goes
+  through an artifact bucket.
 
 ``ignore`` is a list of gitignore-style patterns; None reads ``.finkignore`` from the working folder. ``workdir``
 defaults to the current directory. Caches and temporary files live in ``<workdir>/.fink/``.
@@ -44,11 +44,9 @@ from .deps import CACHE_DIR, Installed, install_node, install_python, is_install
 from .zipwriter import write_zip
 
 __all__ = ["register", "deregister", "BundleResult", "build_lambda_bundle", "build_code_bundle", "run_pre_bundle",
-           "check_direct_upload", "check_unzipped", "on_bundle_pre", "on_bundle_init", "MAX_DIRECT_UPLOAD", "MAX_UNZIPPED",
-           "TOOLS"]
+           "check_unzipped", "on_bundle_pre", "on_bundle_init", "MAX_UNZIPPED", "TOOLS"]
 
 TOOLS = ("lambda", "code")
-MAX_DIRECT_UPLOAD = 50 * 1024 * 1024   #: Lambda: largest zip uploaded directly (ZipFile); S3 raises this
 MAX_UNZIPPED = 250 * 1024 * 1024       #: Lambda: largest unzipped deployment package, however uploaded
 DEFAULT_ZIP = "bundle.zip"
 DEFAULT_CODE_FOLDERS = ({"source": "codedeploy", "target": ""},)
@@ -72,12 +70,6 @@ def check_unzipped(size: int) -> None:
         raise FinkError(f"The bundle holds {_mb(size)} unzipped; Lambda allows at most {_mb(MAX_UNZIPPED)}.",
                         hint="Leave files out with .finkignore or move large dependencies into a layer.")
 
-
-def check_direct_upload(zipped_size: int) -> None:
-    if zipped_size > MAX_DIRECT_UPLOAD:
-        raise FinkError(f"The bundle is {_mb(zipped_size)} zipped; Lambda takes at most {_mb(MAX_DIRECT_UPLOAD)} "
-                        "uploaded directly.",
-                        hint="Configure deployment.artifactBucket so the code is uploaded through S3.")
 
 
 def _section(section: Any, *keys: str) -> dict:
