@@ -168,3 +168,21 @@ def test_an_interrupt_before_the_deployment_exists_just_stops(sample, stubbed_co
     assert result.exit_code == 130
     assert result.stderr == "Received SIGINT signal - exiting command 'code deploy'\n"
     assert awsclient.call_counts["codedeploy.CreateDeployment"] == 0
+
+
+def test_diagnostics_read_more_than_25_instances_in_batches(stubbed_codedeploy):
+    """BatchGetDeploymentTargets takes at most 25 ids: 30 instances are read in two batches, over all pages."""
+    from fink_code.aws_codedeploy import CodeDeploy
+    awsclient, stubber = stubbed_codedeploy
+    ids = [f"i-{n:04d}" for n in range(30)]
+    stubber.add_response("list_deployment_targets", {"targetIds": ids[:20], "nextToken": "page2"},
+                         {"deploymentId": DEPLOYMENT})
+    stubber.add_response("list_deployment_targets", {"targetIds": ids[20:]},
+                         {"deploymentId": DEPLOYMENT, "nextToken": "page2"})
+    for batch in (ids[:25], ids[25:]):
+        stubber.add_response("batch_get_deployment_targets", {"deploymentTargets": [
+            {"deploymentTargetType": "InstanceTarget", "instanceTarget": {"targetId": tid, "status": "Succeeded"}}
+            for tid in batch]}, {"deploymentId": DEPLOYMENT, "targetIds": batch})
+    reports = CodeDeploy(awsclient).instances(DEPLOYMENT)
+    stubber.assert_no_pending_responses()
+    assert [r.instance_id for r in reports] == ids
