@@ -48,11 +48,14 @@ def load_module_from_file(path: str, name: str | None = None) -> ModuleType:
     added = folder not in sys.path
     if added:
         sys.path.insert(0, folder)  # the file may import its neighbours (particles, helpers)
+    sys.modules[name] = module  # dataclasses (with postponed annotations) look their module up while it runs
     try:
         spec.loader.exec_module(module)
     except SyntaxError as exc:
+        sys.modules.pop(name, None)
         raise ConfigError(f"{os.path.basename(path)}, line {exc.lineno}: {exc.msg}") from exc
     except Exception as exc:
+        sys.modules.pop(name, None)
         line = error_line(exc.__traceback__, path)
         where = f", line {line}" if line else ""
         raise ConfigError(f"{os.path.basename(path)}{where}: {type(exc).__name__}: {exc}") from exc

@@ -40,6 +40,21 @@ def test_yaml_config_and_env_is_lower_cased(aws, temp_folder, run_cli):
     assert printed(fink_config(run_cli, "cloud", env="DEV_eu-west-1"))["stack"] == {"StackName": "from-yaml"}
 
 
+def test_python_config_may_define_dataclasses_with_postponed_annotations(aws, temp_folder, run_cli):
+    write(temp_folder, "fink_dev.py", """
+        from __future__ import annotations
+        from dataclasses import dataclass
+
+        @dataclass
+        class Stack:
+            name: str = "from-dataclass"
+
+        def generate_config():
+            return {"cloud": {"defaults": {"validate": False}, "stack": {"StackName": Stack().name}}}
+    """)
+    assert printed(fink_config(run_cli, "cloud"))["stack"] == {"StackName": "from-dataclass"}
+
+
 def test_python_config_with_hooks_registered_and_deregistered(aws, temp_folder, run_cli):
     write(temp_folder, "fink_dev.py", """
         from fink import fink_signals
