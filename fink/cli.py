@@ -182,7 +182,11 @@ def _parse(tool: Tool, argv: Sequence[str], ui: UI) -> dict | int:
     try:
         return dict(docopt(tool.doc, list(argv), default_help=False))
     except DocoptExit as exc:
-        ui.err.write(str(exc).strip("\n") + "\n")
+        text = str(exc)
+        usage = text[text.find("Usage:"):] if "Usage:" in text else tool.doc
+        if argv:  # docopt's own wording ("found unmatched (duplicate?) arguments") helps nobody
+            ui.error(f"'{tool.name} {' '.join(argv)}' does not match the usage:")
+        ui.err.write(usage.strip("\n") + "\n")
         return int(ExitCode.USAGE)
 
 

@@ -41,3 +41,10 @@ def test_console_scripts_are_installed(script):
     result = subprocess.run([path, "--help"], capture_output=True, text=True,
                             env={**os.environ, "FINK_NO_UPDATE_CHECK": "1"})
     assert result.returncode == 0 and result.stdout.startswith("Usage:")
+
+
+def test_incomplete_command_line_names_itself_and_shows_the_usage():
+    result = run_cli("cloud", "delete")  # -f is required
+    assert result.exit_code == 2
+    assert result.stderr.startswith("ERROR: 'cloud delete' does not match the usage:\nUsage:")
+    assert "unmatched" not in result.stderr
