@@ -132,7 +132,7 @@ def _permission_actions(s: Services, entries: list[Mapping[str, str]], arns: Map
 def _deploy_stage(s: Services, context: Mapping[str, Any], api: Mapping[str, Any], api_id: str, ui: UI) -> None:
     stage = api["targetStage"]
     ui.info(f"Deploying to stage {stage}")
-    s.apigw.create_deployment(api_id, stage, f"Deployed by {context.get('user', 'fink')} with fink api")
+    s.apigw.create_deployment(api_id, stage, f"Deployed by {context.get('user') or 'fink'} with fink api")
     ops = p.stage_ops(api)
     ui.debug(f"Stage patch operations: {ops}")
     s.apigw.update_stage(api_id, stage, ops)
