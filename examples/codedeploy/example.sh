@@ -26,3 +26,6 @@ code deploy --no-wait
 echo
 echo "== code deploy --no-wait again: the unchanged bundle is not uploaded twice"
 code deploy --no-wait
+
+# the bundle is a build artifact: leave the example folder as it was
+rm -f bundle.zip
