@@ -47,7 +47,7 @@ def event_line(event: dict[str, Any], elapsed: float) -> str:
 def status_line(stack_name: str, status: str, event: dict[str, Any] | None, count: int, elapsed: float) -> str:
     """The compact in-place TTY line: where the stack is and what happened last."""
     last = f" - {event['LogicalResourceId']} {event['ResourceStatus']}" if event else ""
-    return f"{stack_name}: {status or 'waiting'}{last} ({count} events, {duration(elapsed)})"
+    return f"{stack_name}: {status or 'waiting'}{last} ({count} event{'' if count == 1 else 's'}, {duration(elapsed)})"
 
 
 def first_failure(events: Sequence[dict[str, Any]], stack_id: str, stack_name: str) -> dict[str, Any] | None:
