@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -138,12 +136,3 @@ def test_schema_rejects_bad_values():
     errors = "\n".join(validation_errors(config, load_schema(*TOOL.schema), "api"))
     for expected in ("api.api.cacheClusterSize", "'cachingEnabld'", "'nomethod'", "'alias' is a required property"):
         assert expected in errors
-
-
-def test_help_and_version_do_not_import_botocore():
-    code = ("import sys, io, contextlib\nfrom fink.cli import run\n"
-            "with contextlib.redirect_stdout(io.StringIO()):\n    run('api', ['--help']); run('api', ['version'])\n"
-            "print(sorted(m for m in ('botocore', 'boto3', 'jsonschema', 'yaml') if m in sys.modules))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            env={"FINK_NO_UPDATE_CHECK": "1", "PATH": ""})
-    assert result.stdout.strip() == "[]", result.stderr

@@ -1,8 +1,6 @@
 """Pure parts of cloud: parameter conversion and diffs, the schema contract, preview rendering, dot references."""
 from __future__ import annotations
 
-import subprocess
-import sys
 
 from fink.config import fill_defaults, load_schema, validation_errors
 from fink_cloud.cli import TOOL
@@ -62,11 +60,3 @@ def test_dot_references_cover_ref_getatt_and_sub():
     node = {"A": {"Ref": "X"}, "B": {"Fn::GetAtt": "Y.Arn"}, "C": {"Fn::Sub": ["${Z.Arn}/${W}", {"W": {"Ref": "V"}}]},
             "D": [{"Fn::Sub": "${AWS::Region}-${U}"}]}
     assert list(references(node)) == ["X", "Y", "Z", "W", "V", "AWS::Region", "U"]
-
-
-def test_help_imports_neither_botocore_nor_troposphere():
-    code = ("import sys\nfrom fink.cli import run\nrun('cloud', ['--help'])\n"
-            "assert 'botocore' not in sys.modules and 'troposphere' not in sys.modules, 'heavy import'\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    assert "cloud deploy [--override-stack-policy]" in result.stdout

@@ -1,8 +1,6 @@
 """Pure parts of the code tool: schema defaults, parsing CodeDeploy responses, renderings, the S3 key."""
 import base64
 import hashlib
-import subprocess
-import sys
 
 from fink.config import fill_defaults, load_schema, validation_errors
 from fink_code.cli import TOOL
@@ -60,13 +58,3 @@ def test_the_first_failed_lifecycle_event_is_reported():
     lines = instance_details(instance, "/var/log/messages", [])
     assert lines == ["Instance i-1: Failed", "  lifecycle event BeforeInstall Failed, error ScriptTimedOut",
                      "  no lines in log group /var/log/messages (stream i-1) since the deployment began"]
-
-
-def test_help_and_version_do_not_import_botocore():
-    code = ("import sys; from fink.cli import run; run('code', ['--help']); run('code', ['version']); "
-            "assert 'botocore' not in sys.modules, 'botocore imported'")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd="/",
-                            env={"FINK_NO_UPDATE_CHECK": "1", "PATH": "/usr/bin:/bin"})
-    assert result.returncode == 0, result.stderr
-    assert "code deploy [--no-wait] [-v]" in result.stdout
-    assert "fink version 1.0.0" in result.stdout

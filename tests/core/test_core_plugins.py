@@ -135,7 +135,7 @@ def test_help_and_version_import_neither_botocore_nor_troposphere():
             "    dispatch_fink(['version']); dispatch_fink(['--help'])\n"
             "    for tool in ('cloud', 'code', 'lambda', 'api'):\n"
             "        run(tool, ['--help']); run(tool, ['version']); run(tool, [])\n"
-            "print(sorted(m for m in ('botocore', 'troposphere', 'boto3', 'jsonschema') if m in sys.modules))")
+            "print(sorted(m for m in ('botocore', 'troposphere', 'boto3', 'jsonschema', 'yaml') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             env={**os.environ, "FINK_NO_UPDATE_CHECK": "1"})
     assert result.stdout.strip() == "[]", result.stderr
