@@ -1,8 +1,6 @@
 """Fixtures of the lambda tests: an IAM role in moto, a stand-in bundle and config editing."""
 from __future__ import annotations
 
-import base64
-import hashlib
 import io
 import json
 import zipfile
@@ -69,24 +67,9 @@ def edit_config():
     return edit
 
 
-def _record_line(name: str, body: str) -> str:
-    digest = base64.urlsafe_b64encode(hashlib.sha256(body.encode()).digest()).decode().rstrip("=")
-    return f"{name},sha256={digest},{len(body)}\n"
-
-
 @pytest.fixture
 def build_wheel():
     """``build_wheel(folder, name, version, files)`` writes a minimal pure-Python ``py3-none-any`` wheel, so tests
     install dependencies without PyPI."""
-    def build(folder: Path, name: str, version: str, files: dict[str, str]) -> Path:
-        info = f"{name}-{version}.dist-info"
-        files = {**files, f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
-                 f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: fink-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"}
-        files[f"{info}/RECORD"] = "".join(_record_line(n, b) for n, b in files.items()) + f"{info}/RECORD,,\n"
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{name}-{version}-py3-none-any.whl"
-        with zipfile.ZipFile(path, "w") as zf:
-            for entry, body in files.items():
-                zf.writestr(entry, body)
-        return path
+    from fink_testtools.wheels import build_wheel as build
     return build
