@@ -77,35 +77,16 @@ def run_stop(context: dict, config: dict, stack_name: str) -> None:
         ui.info(f"Scaling auto scaling group {group} to 0 ...")
         asg.resize(group, 0, 0, 0)
         _wait(context, config, lambda g=group: asg.instance_count(g) == 0, f"auto scaling group {group}")
-    _stop_instances(context, config, targets.instances)
-    _stop_databases(context, config, targets.databases)
+    _switch_instances(context, config, targets.instances, _STOP)
+    _switch_databases(context, config, targets.databases, _STOP)
     ui.success(f"Stack '{stack_name}' stopped: {_counts(targets)}.")
-
-
-def _stop_instances(context: dict, config: dict, ids: list[str]) -> None:
-    ec2 = EC2(context["_awsclient"])
-    running = [i for i, state in ec2.states(ids).items() if state in ("pending", "running")] if ids else []
-    if running:
-        context["_ui"].info(f"Stopping EC2 instances {', '.join(running)} ...")
-        ec2.stop(running)
-        _wait(context, config, lambda: all(s == "stopped" for s in ec2.states(running).values()), "EC2 instances")
-
-
-def _stop_databases(context: dict, config: dict, ids: list[str]) -> None:
-    rds = RDS(context["_awsclient"])
-    for db in ids:
-        if rds.status(db) != "available":
-            continue
-        context["_ui"].info(f"Stopping RDS instance {db} ...")
-        rds.stop(db)
-        _wait(context, config, lambda d=db: rds.status(d) == "stopped", f"RDS instance {db}")
 
 
 def run_start(context: dict, config: dict, stack_name: str) -> None:
     ui, awsclient = context["_ui"], context["_awsclient"]
     cfn, targets = _targets(context, stack_name)
-    _start_databases(context, config, targets.databases)
-    _start_instances(context, config, targets.instances)
+    _switch_databases(context, config, targets.databases, _START)
+    _switch_instances(context, config, targets.instances, _START)
     if targets.asgs:
         template = cfn.processed_template(stack_name)
         stack = cfn.describe_stack(stack_name) or {}
@@ -120,23 +101,39 @@ def run_start(context: dict, config: dict, stack_name: str) -> None:
     ui.success(f"Stack '{stack_name}' started: {_counts(targets)}.")
 
 
-def _start_databases(context: dict, config: dict, ids: list[str]) -> None:
+@dataclass(frozen=True)
+class _Switch:
+    """One direction of stop/start for EC2 and RDS: which states to act on, the call, and the state to wait for."""
+
+    verb: str
+    action: str
+    ec2_from: tuple[str, ...]
+    ec2_to: str
+    rds_from: str
+    rds_to: str
+
+
+_STOP = _Switch("Stopping", "stop", ("pending", "running"), "stopped", "available", "stopped")
+_START = _Switch("Starting", "start", ("stopped",), "running", "stopped", "available")
+
+
+def _switch_instances(context: dict, config: dict, ids: list[str], switch: _Switch) -> None:
+    ec2 = EC2(context["_awsclient"])
+    todo = [i for i, state in ec2.states(ids).items() if state in switch.ec2_from] if ids else []
+    if todo:
+        context["_ui"].info(f"{switch.verb} EC2 instances {', '.join(todo)} ...")
+        getattr(ec2, switch.action)(todo)
+        _wait(context, config, lambda: all(s == switch.ec2_to for s in ec2.states(todo).values()), "EC2 instances")
+
+
+def _switch_databases(context: dict, config: dict, ids: list[str], switch: _Switch) -> None:
     rds = RDS(context["_awsclient"])
     for db in ids:
-        if rds.status(db) != "stopped":
+        if rds.status(db) != switch.rds_from:
             continue
-        context["_ui"].info(f"Starting RDS instance {db} ...")
-        rds.start(db)
-        _wait(context, config, lambda d=db: rds.status(d) == "available", f"RDS instance {db}")
-
-
-def _start_instances(context: dict, config: dict, ids: list[str]) -> None:
-    ec2 = EC2(context["_awsclient"])
-    stopped = [i for i, state in ec2.states(ids).items() if state == "stopped"] if ids else []
-    if stopped:
-        context["_ui"].info(f"Starting EC2 instances {', '.join(stopped)} ...")
-        ec2.start(stopped)
-        _wait(context, config, lambda: all(s == "running" for s in ec2.states(stopped).values()), "EC2 instances")
+        context["_ui"].info(f"{switch.verb} RDS instance {db} ...")
+        getattr(rds, switch.action)(db)
+        _wait(context, config, lambda d=db: rds.status(d) == switch.rds_to, f"RDS instance {db}")
 
 
 def _counts(targets: Targets) -> str:
