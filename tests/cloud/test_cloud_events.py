@@ -21,7 +21,7 @@ from fink_cloud.template import DEFAULT_POLICY, OVERRIDE_POLICY
 GOLDEN = Path(__file__).parent / "golden"
 STACK = "fink-test-simple"
 STACK_ID = f"arn:aws:cloudformation:eu-west-1:123456789012:stack/{STACK}/1234"
-CS_ID = f"arn:aws:cloudformation:eu-west-1:123456789012:changeSet/fink-1/5678"
+CS_ID = "arn:aws:cloudformation:eu-west-1:123456789012:changeSet/fink-1/5678"
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
 _counter = iter(range(1000, 100000))
 

@@ -1,7 +1,6 @@
 """Console behaviour (colour, TTY status lines, secret masking) and the injected clock's poller."""
 import io
 import json
-import logging
 
 import pytest
 
