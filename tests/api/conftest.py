@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import zipfile
 from pathlib import Path
 from typing import Any, Callable
@@ -12,6 +11,7 @@ import boto3
 import pytest
 
 from fink.config import deep_merge
+from fink_testtools.golden import assert_golden
 
 FUNCTION = "fink-test-hello"
 
@@ -84,11 +84,7 @@ GOLDEN = Path(__file__).parent / "golden"
 
 def check_golden(name: str, text: str) -> None:
     """Compare ``text`` with ``golden/<name>``; ``FINK_UPDATE_GOLDEN=1`` rewrites the file instead."""
-    path = GOLDEN / name
-    if os.environ.get("FINK_UPDATE_GOLDEN") == "1":
-        path.write_text(text, encoding="utf-8")
-    assert path.exists(), f"golden file {path} missing: run with FINK_UPDATE_GOLDEN=1 and review it"
-    assert text == path.read_text(encoding="utf-8")
+    assert_golden(GOLDEN / name, text)
 
 
 @pytest.fixture

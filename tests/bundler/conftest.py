@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from fink_testtools.wheels import build_wheel
+from fink_testtools.golden import assert_golden
 
 
 def tinydep_wheel(folder: Path) -> Path:
@@ -26,14 +27,8 @@ def zip_listing(path: str | Path) -> str:
 @pytest.fixture
 def golden():
     """Compare text with ``tests/bundler/golden/<name>``; FINK_UPDATE_GOLDEN=1 rewrites the file."""
-    import os
-
     def check(name: str, text: str) -> None:
-        path = Path(__file__).parent / "golden" / name
-        if os.environ.get("FINK_UPDATE_GOLDEN") == "1":
-            path.write_text(text)
-        assert path.exists(), f"golden file {path} missing: run with FINK_UPDATE_GOLDEN=1 and review it"
-        assert text == path.read_text()
+        assert_golden(Path(__file__).parent / "golden" / name, text)
     return check
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from botocore.stub import ANY, Stubber
 from fink.awsclient import AWSClient
 from fink.errors import GracefulExit
 from fink_cloud.template import DEFAULT_POLICY, OVERRIDE_POLICY
+from fink_testtools.golden import assert_golden
 
 GOLDEN = Path(__file__).parent / "golden"
 STACK = "fink-test-simple"
@@ -117,12 +117,7 @@ def _failed_update_script():
 
 
 def _golden(name, text):
-    """Compare with golden/<name>; FINK_UPDATE_GOLDEN=1 rewrites it (review the diff, then commit it)."""
-    path = GOLDEN / name
-    if os.environ.get("FINK_UPDATE_GOLDEN") == "1":
-        path.write_bytes(text.encode())
-    assert path.exists(), f"golden file {path} missing: run with FINK_UPDATE_GOLDEN=1 and review it"
-    assert text == path.read_bytes().decode()  # bytes: the TTY rendering holds carriage returns
+    assert_golden(GOLDEN / name, text)
 
 
 def test_failed_update_names_the_first_failure_plain(project, run_cli, fake_clock):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import boto3
@@ -18,6 +17,7 @@ from fink.errors import ConfigError
 from fink_cloud import cloud_particle_helper as ph
 from fink_cloud.iam import IAMRoleAndPolicies
 from fink_cloud.route53 import create_record
+from fink_testtools.golden import assert_golden
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -54,10 +54,7 @@ def assemble():
 
 def test_template_from_particles_matches_golden():
     text = assemble().to_json()
-    path = GOLDEN / "particles_template.json"
-    if os.environ.get("FINK_UPDATE_GOLDEN") == "1":  # rewrite after an intended change; review the diff
-        path.write_text(text)
-    assert text == path.read_text()
+    assert_golden(GOLDEN / "particles_template.json", text)
     data = json.loads(text)
     assert data["Parameters"]["BucketRetentionDays"]["Default"] == "7"
     statements = data["Resources"]["MiaWorkerRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]

@@ -1,6 +1,5 @@
 """Fixtures of the code tool's tests: CodeDeploy set-up on moto, Stubber and golden files. The bundle is built by
 the real fink.bundler plugin."""
-import os
 import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -8,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from fink.awsclient import AWSClient
+from fink_testtools.golden import assert_golden
 
 GOLDEN = Path(__file__).parent / "golden"
 APP, GROUP, CONFIG, BUCKET = "sample-app", "sample-group", "CodeDeployDefault.AllAtOnce", "sample-artifacts"
@@ -55,12 +55,7 @@ def scrub(text):
 
 def check_golden(name, text):
     """Compares ``text`` with ``golden/<name>``; ``FINK_UPDATE_GOLDEN=1`` rewrites the file instead."""
-    path = GOLDEN / name
-    if os.environ.get("FINK_UPDATE_GOLDEN") == "1":
-        path.write_text(text, encoding="utf-8", newline="")
-    assert path.exists(), f"golden file {path} missing: run with FINK_UPDATE_GOLDEN=1 and review it"
-    with open(path, encoding="utf-8", newline="") as fh:  # keep the \r of in-place status lines
-        assert text == fh.read()
+    assert_golden(GOLDEN / name, text)
 
 
 @pytest.fixture

@@ -1,18 +1,15 @@
 """Renderings pinned with golden files (set FINK_UPDATE_GOLDEN=1 to rewrite them after an intended change)."""
-import os
 from pathlib import Path
 
 from fink_lambda.deploy_plan import DeployPlan, plan_lines
 from fink_lambda.inspection import function_rows, info_lines, list_table
+from fink_testtools.golden import assert_golden
 
 GOLDEN = Path(__file__).parent / "golden"
 
 
 def check(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("FINK_UPDATE_GOLDEN"):
-        path.write_text(text)
-    assert text == path.read_text()
+    assert_golden(GOLDEN / name, text)
 
 
 def test_list_table():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import sys
 import types
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from fink.clock import FakeClock
 from fink.errors import FinkError, GracefulExit
 from fink.tool import Tool
 from fink.ui import UI
+from fink_testtools.golden import assert_golden
 
 GOLDEN = Path(__file__).parent / "golden"
 COMMANDS_MODULE = "fink_slack_test_commands"
@@ -121,10 +121,7 @@ def fixed_user(monkeypatch):
 
 def check_golden(name: str, body: str) -> None:
     """Pin the whole payload (set FINK_UPDATE_GOLDEN=1 to rewrite the file after an intended change)."""
-    path = GOLDEN / name
-    if os.environ.get("FINK_UPDATE_GOLDEN"):
-        path.write_text(json.dumps(normalized(body), indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    assert normalized(body) == json.loads(path.read_text(encoding="utf-8")), body
+    assert_golden(GOLDEN / name, json.dumps(normalized(body), indent=2, sort_keys=True) + "\n")
 
 
 # ---- what is posted ------------------------------------------------------------------------------------------------
