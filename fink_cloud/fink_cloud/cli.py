@@ -10,7 +10,7 @@ DOC = """Usage:
         cloud delete -f [-v]
         cloud generate [-v]
         cloud preview [--json] [-v]
-        cloud dot [-v]
+        cloud dot [--system-dot] [-v]
         cloud stop [-v]
         cloud start [-v]
         cloud version
@@ -21,6 +21,7 @@ Options:
 -f --force               really delete the stack
 --override-stack-policy  allow every update action during this update
 --json                   print machine-readable JSON
+--system-dot             draw with the system graphviz `dot` instead of graphviz-pure
 """
 
 _C = "fink_cloud.commands"

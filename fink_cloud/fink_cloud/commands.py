@@ -123,7 +123,7 @@ def dot(context: dict, config: dict) -> int:
     template, _ = load_template(context, config)
     with open("cloudformation.dot", "w", encoding="utf-8") as fh:
         fh.write(template_graph(template))
-    svg = render_svg("cloudformation.dot", "cloudformation.svg")
+    svg = render_svg("cloudformation.dot", "cloudformation.svg", bool(context["_arguments"].get("--system-dot")))
     context["_ui"].info("Graph of the template's resources written to:")
     context["_ui"].print(os.path.abspath(svg))
     return 0
