@@ -13,7 +13,7 @@ from typing import Any, Iterator, Mapping
 
 __all__ = ["SchemaPage", "render_schema", "render_index", "installed_schemas", "write_reference", "setup"]
 
-HEADER = ["Name", "Required", "Type", "Default", "Description"]
+HEADER = ["Name", "Required", "Type", "Default", "Example", "Description"]
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,18 @@ def _cell(text: Any) -> str:
 
 
 def _default(node: Mapping[str, Any]) -> str:
-    return f"`{json.dumps(node['default'])}`" if "default" in node else ""
+    """``default`` (filled into the config) or ``x-default`` (applied by the tool when the key is absent, so a
+    section is not created just to hold defaults)."""
+    for key in ("default", "x-default"):
+        if key in node:
+            return f"`{json.dumps(node[key])}`"
+    return ""
+
+
+def _example(node: Mapping[str, Any]) -> str:
+    """The schema's first ``examples`` entry, as it would be written in a JSON config."""
+    examples = node.get("examples")
+    return f"`{json.dumps(examples[0])}`" if isinstance(examples, list) and examples else ""
 
 
 def _description(node: Mapping[str, Any]) -> str:
@@ -84,7 +95,7 @@ def _table(node: Mapping[str, Any], root: Mapping[str, Any]) -> list[str]:
     for name, prop in node["properties"].items():
         prop = _resolve(prop, root)
         row = [f"`{name}`", "yes" if name in required else "no", _type_of(prop, root), _default(prop),
-               _description(prop)]
+               _example(prop), _description(prop)]
         lines.append("| " + " | ".join(_cell(c) for c in row) + " |")
     closed = node.get("additionalProperties") is False
     lines += ["", "No other keys are allowed." if closed else "Other keys are allowed."]

@@ -102,7 +102,7 @@ class CloudFormation:
         from botocore.exceptions import ClientError
         stack = request["StackName"]
         try:
-            created = self.client.create_change_set(**request, Capabilities=CAPABILITIES)
+            created = self.client.create_change_set(**{"Capabilities": CAPABILITIES, **request})
         except ClientError as exc:
             if _is_no_changes(str(exc)):
                 return None
@@ -159,12 +159,13 @@ class CloudFormation:
         except FinkError:
             pass  # the change set may not exist yet; the error that brought us here matters more
 
-    def execute_change_set(self, ids: dict[str, str]) -> None:
+    def execute_change_set(self, ids: dict[str, str], disable_rollback: bool = False) -> None:
         """Execute the change set; one that CloudFormation refuses to execute is deleted, not left behind."""
         from fink.errors import FinkError
+        extra = {"DisableRollback": True} if disable_rollback else {}
         try:
             with aws_errors(f"Executing the change set of stack '{ids['StackName']}'"):
-                self.client.execute_change_set(**ids)
+                self.client.execute_change_set(**ids, **extra)
         except FinkError:
             self._delete_change_set_quietly(ids)
             raise
@@ -172,14 +173,19 @@ class CloudFormation:
     # ---- stack operations ---------------------------------------------------------------------------------------
     def create_stack(self, request: dict[str, Any], policy_json: str) -> str:
         """Create a stack from a change-set style request; returns the stack id."""
-        kwargs = {k: v for k, v in request.items() if k not in ("ChangeSetType", "ChangeSetName")}
+        kwargs = {k: v for k, v in request.items() if k not in ("ChangeSetType", "ChangeSetName", "OnStackFailure")}
         with aws_errors(f"Creating stack '{request['StackName']}'",
                         hint="Check the template and the parameters (cloud generate writes the template)."):
-            return self.client.create_stack(**kwargs, Capabilities=CAPABILITIES, StackPolicyBody=policy_json)["StackId"]
+            return self.client.create_stack(**{"Capabilities": CAPABILITIES, **kwargs},
+                                            StackPolicyBody=policy_json)["StackId"]
 
     def set_stack_policy(self, stack_name: str, policy_json: str) -> None:
         with aws_errors(f"Setting the stack policy of stack '{stack_name}'"):
             self.client.set_stack_policy(StackName=stack_name, StackPolicyBody=policy_json)
+
+    def set_termination_protection(self, stack_name: str, enabled: bool) -> None:
+        with aws_errors(f"{'Enabling' if enabled else 'Disabling'} termination protection of stack '{stack_name}'"):
+            self.client.update_termination_protection(StackName=stack_name, EnableTerminationProtection=enabled)
 
     def cancel_update(self, stack_name: str) -> None:
         with aws_errors(f"Cancelling the update of stack '{stack_name}'"):

@@ -34,18 +34,23 @@ def _show_outputs(ui: Any, outputs: dict[str, str]) -> None:
 
 
 def deploy(context: dict, config: dict) -> int:
-    from .deployer import execute_plan, make_plan, outputs_of, parameter_table
+    from .deployer import apply_settings, execute_plan, make_plan, outputs_of, parameter_table
+    from .stack_settings import tag_table
     ui, cfn = context["_ui"], _cfn(context)
     plan = make_plan(context, config, cfn)
     if plan.parameter_changes:
         ui.info("Parameter changes:\n" + parameter_table(plan.parameter_changes))
+    if plan.settings.tag_changes:
+        ui.info("Tag changes:\n" + tag_table(plan.settings.tag_changes))
     if not plan.has_changes:
-        ui.success(f"No changes: stack '{plan.stack_name}' is up to date.")
+        if not plan.settings.has_changes:
+            ui.success(f"No changes: stack '{plan.stack_name}' is up to date.")
         outputs = outputs_of(plan.stack)
     else:
         status = execute_plan(context, config, cfn, plan)
         ui.success(f"Stack '{plan.stack_name}' is {status}.")
         outputs = outputs_of(cfn.describe_stack(plan.stack_name))
+    apply_settings(context, config, cfn, plan)
     context["stack_output"] = outputs
     _show_outputs(ui, outputs)
     return 0
@@ -92,6 +97,11 @@ def delete(context: dict, config: dict) -> int:
     if stack is None:
         ui.info(f"Stack '{name}' does not exist; nothing to delete.")
         return 0
+    if stack.get("EnableTerminationProtection"):
+        raise FinkError(f"Stack '{name}' has termination protection; nothing was deleted.",
+                        hint="Set cloud.stack.TerminationProtection to false and run `cloud deploy`, or run "
+                             f"`aws cloudformation update-termination-protection --no-enable-termination-protection "
+                             f"--stack-name {name}`, then delete again.")
     watcher = StackWatcher(cfn, ui, context["_clock"], stack["StackId"], name, cfn.latest_event_id(stack["StackId"]),
                            timeout_of(config))
     cfn.delete_stack(name, config["stack"].get("RoleARN"))

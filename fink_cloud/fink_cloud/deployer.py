@@ -22,16 +22,20 @@ from fink.render import table
 from .cfn import CloudFormation
 from .events import SUCCESS_STATUSES, StackWatcher, failure_summary
 from .params import ParameterChange, check_parameters, parameter_changes, parameter_list
+from .stack_settings import (SettingsPlan, change_set_settings, create_stack_settings, plan_settings, template_key,
+                             upload_extra)
 from .template import MAX_BODY_BYTES, load_template, stack_policies
 
 __all__ = ["Plan", "make_plan", "execute_plan", "discard_plan", "check_deployable", "parameter_table",
-           "outputs_of", "timeout_of"]
+           "outputs_of", "timeout_of", "apply_settings"]
 
 _BLOCKED = {
     "ROLLBACK_COMPLETE": ("Stack '{name}' is in ROLLBACK_COMPLETE: its creation failed and it cannot be updated.",
                           "Delete it with `cloud delete -f`, then run `cloud deploy` again."),
     "ROLLBACK_FAILED": ("Stack '{name}' is in ROLLBACK_FAILED: its creation failed and the rollback too.",
                         "Delete it with `cloud delete -f` (retained resources may need manual cleanup)."),
+    "CREATE_FAILED": ("Stack '{name}' is in CREATE_FAILED: its creation failed and it was kept (OnFailure DO_NOTHING).",
+                      "Delete it with `cloud delete -f`, then run `cloud deploy` again."),
     "DELETE_FAILED": ("Stack '{name}' is in DELETE_FAILED.",
                       "Find the resource that could not be deleted, remove it, then run `cloud delete -f`."),
     "UPDATE_ROLLBACK_FAILED": ("Stack '{name}' is in UPDATE_ROLLBACK_FAILED.",
@@ -49,6 +53,7 @@ class Plan:
     change_set: dict[str, Any] | None     # None: nothing to change, or a new stack created with CreateStack
     module: ModuleType | None             # cloudformation.py (for its stack policy functions)
     request: dict[str, Any]               # the change set request (CreateStack takes the same arguments)
+    settings: SettingsPlan = SettingsPlan()  # tag changes (shown) and a termination protection change
 
     @property
     def creates_stack(self) -> bool:
@@ -98,8 +103,8 @@ def _template_source(context: dict, config: dict, body: str) -> dict[str, str]:
     from fink.s3 import s3_url, upload_if_missing
     awsclient = context["_awsclient"]
     digest = hashlib.sha256(body.encode()).hexdigest()[:16]
-    key = f"cloud/{awsclient.region}/{config['stack']['StackName']}/{digest}.json"
-    upload_if_missing(awsclient, bucket, key, body.encode(), ContentType="application/json")
+    key = template_key(config["stack"], awsclient.region, digest)
+    upload_if_missing(awsclient, bucket, key, body.encode(), **upload_extra(config["stack"]))
     return {"TemplateURL": s3_url(bucket, key, awsclient.region)}
 
 
@@ -110,6 +115,7 @@ def _change_set_request(context: dict, config: dict, body: str, change_set_type:
         "ChangeSetName": "fink-" + context["_clock"].now().strftime("%Y%m%d%H%M%S"),
         "Parameters": parameter_list(config.get("parameters") or {}),
         **_template_source(context, config, body),
+        **change_set_settings(stack, change_set_type),
     }
     if stack.get("RoleARN"):
         request["RoleARN"] = stack["RoleARN"]
@@ -136,7 +142,8 @@ def make_plan(context: dict, config: dict, cfn: CloudFormation, *, preview: bool
     change_set = None
     if stack is not None or preview:
         change_set = cfn.create_change_set(request, context["_clock"], timeout_of(config))
-    return Plan(config["stack"]["StackName"], change_set_type, stack, changes, change_set, module, request)
+    settings = plan_settings(None if _is_new(stack) else stack, config["stack"])
+    return Plan(config["stack"]["StackName"], change_set_type, stack, changes, change_set, module, request, settings)
 
 
 def parameter_table(changes: list[ParameterChange]) -> str:
@@ -169,7 +176,7 @@ def execute_plan(context: dict, config: dict, cfn: CloudFormation, plan: Plan) -
     policy, during = stack_policies(plan.module, bool(context["_arguments"].get("--override-stack-policy")))
     if plan.creates_stack:
         ui.info(f"Creating stack '{plan.stack_name}' ...")
-        stack_id = cfn.create_stack(plan.request, json.dumps(policy))
+        stack_id = cfn.create_stack({**plan.request, **create_stack_settings(config["stack"])}, json.dumps(policy))
         watcher = _watcher(context, config, cfn, plan, stack_id, None)
     else:
         stack_id = plan.change_set["StackId"]  # type: ignore[index]
@@ -178,12 +185,13 @@ def execute_plan(context: dict, config: dict, cfn: CloudFormation, plan: Plan) -
     try:
         if not plan.creates_stack:
             _apply_update_policy(ui, cfn, plan, stack_id, policy, during)
-            cfn.execute_change_set(plan.ids)
+            cfn.execute_change_set(plan.ids, disable_rollback=plan.change_set_type == "UPDATE"
+                                   and bool(config["stack"].get("DisableRollback")))
             ui.info(f"{'Creating' if plan.change_set_type == 'CREATE' else 'Updating'} stack '{plan.stack_name}' ...")
         status = _follow(cfn, ui, watcher, plan)
         if status not in SUCCESS_STATUSES:
             raise FinkError(failure_summary(plan.stack_name, status, watcher.events, stack_id),
-                            hint=_failure_hint(plan.change_set_type))
+                            hint=_failure_hint(plan.change_set_type, config))
     except BaseException:  # failed, interrupted or timed out: the policy for this update must not stay
         if restore:
             _restore_policy_quietly(ui, cfn, plan.stack_name, stack_id, policy)
@@ -219,7 +227,32 @@ def _apply_update_policy(ui: Any, cfn: CloudFormation, plan: Plan, stack_id: str
     cfn.set_stack_policy(stack_id, json.dumps(during or policy))
 
 
-def _failure_hint(change_set_type: str) -> str:
+def apply_settings(context: dict, config: dict, cfn: CloudFormation, plan: Plan) -> None:
+    """After the change set: termination protection where it differs (a stack created from a change set gets it
+    now; CreateStack set it already)."""
+    ui, wanted = context["_ui"], config["stack"].get("TerminationProtection")
+    protection = plan.settings.protection
+    if plan.change_set_type == "CREATE" and not plan.creates_stack and wanted:
+        protection = True
+    if protection is not None:
+        cfn.set_termination_protection(plan.stack_name, protection)
+        ui.info(f"Termination protection of stack '{plan.stack_name}' is now {'on' if protection else 'off'}.")
+    if plan.settings.tag_changes and plan.change_set is None and not plan.creates_stack:
+        ui.warn(f"CloudFormation reported no changes for stack '{plan.stack_name}', so its tags were not updated. "
+                "Deploy again together with a template or parameter change.")
+
+
+def _failure_hint(change_set_type: str, config: dict | None = None) -> str:
+    stack = (config or {}).get("stack", {})
+    if change_set_type == "UPDATE" and stack.get("DisableRollback"):
+        return ("Rollback is disabled (cloud.stack.DisableRollback): the resources stay as they failed, for "
+                "debugging. Fix the cause and deploy again, or roll back with "
+                f"`aws cloudformation rollback-stack --stack-name {stack.get('StackName')}`.")
+    if change_set_type == "CREATE" and stack.get("OnFailure") in ("DO_NOTHING", "DELETE"):
+        return {"DO_NOTHING": "The stack was kept as it failed (cloud.stack.OnFailure DO_NOTHING), for debugging. "
+                              "Fix the cause, delete the stack with `cloud delete -f`, then deploy again.",
+                "DELETE": "The stack was deleted (cloud.stack.OnFailure DELETE). Fix the cause and deploy "
+                          "again."}[stack["OnFailure"]]
     if change_set_type == "CREATE":
         return "The stack was rolled back. Fix the cause, delete the stack with `cloud delete -f`, then deploy again."
     return "The stack was rolled back to its previous state. Fix the cause and deploy again."

@@ -6,6 +6,8 @@ from typing import Any
 
 from fink.render import table
 
+from .stack_settings import TagChange, tag_table
+
 __all__ = ["preview_data", "render_preview", "change_rows"]
 
 
@@ -27,6 +29,8 @@ def preview_data(plan: Any) -> dict[str, Any]:
         "Changes": change_rows(plan.change_set),
         "ParameterChanges": [{"ParameterKey": c.key, "OldValue": c.old, "NewValue": c.new}
                              for c in plan.parameter_changes],
+        "TagChanges": [{"Key": c.key, "OldValue": c.old, "NewValue": c.new} for c in plan.settings.tag_changes],
+        "TerminationProtection": plan.settings.protection,
     }
 
 
@@ -39,7 +43,8 @@ def _styled(row: dict[str, str], ui: Any) -> list[str]:
 
 def render_preview(data: dict[str, Any], ui: Any = None) -> str:
     title = f"Stack '{data['StackName']}' ({'new stack' if data['ChangeSetType'] == 'CREATE' else 'update'})"
-    if not data["Changes"] and not data["ParameterChanges"]:
+    tags, protection = data.get("TagChanges") or [], data.get("TerminationProtection")
+    if not data["Changes"] and not data["ParameterChanges"] and not tags and protection is None:
         return f"{title}: no changes."
     parts = [title + ":"]
     if data["Changes"]:
@@ -48,6 +53,10 @@ def render_preview(data: dict[str, Any], ui: Any = None) -> str:
     if data["ParameterChanges"]:
         parts.append(table(["Parameter", "Old value", "New value"],
                            [["(not set)" if v is None else v for v in p.values()] for p in data["ParameterChanges"]]))
+    if tags:
+        parts.append(tag_table([TagChange(t["Key"], t["OldValue"], t["NewValue"]) for t in tags]))
+    if protection is not None:
+        parts.append(f"Termination protection: {'off -> on' if protection else 'on -> off'}.")
     removals = sum(r["Action"] == "Remove" for r in data["Changes"])
     replacements = sum(r["Replacement"] in ("True", "Conditional") for r in data["Changes"])
     if removals or replacements:

@@ -40,8 +40,9 @@ def test_schema_is_closed_where_the_guide_says_so():
     errors = validation_errors({"stack": {"StackName": "s", "artifactBucket": "arn:aws:s3:::b", "Nope": 1},
                                 "deployment": {"DisableStop": "yes"}, "parameters": {"Any": [1]}}, schema, "cloud")
     assert errors == ["cloud.deployment.DisableStop: 'yes' is not of type 'boolean'",
-                      "cloud.stack: unknown key 'Nope' (allowed: NotificationARNs, RoleARN, StackName, "
-                      "TemplateBody, artifactBucket)"]
+                      "cloud.stack: unknown key 'Nope' (allowed: Capabilities, DisableRollback, NotificationARNs, "
+                      "OnFailure, RoleARN, StackName, Tags, TemplateBody, TerminationProtection, TimeoutInMinutes, "
+                      "artifactBucket, artifactKeyPrefix, artifactKmsKeyId)"]
 
 
 def test_preview_rendering_flags_replacements_and_removals():

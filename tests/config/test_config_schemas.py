@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import jsonschema
 import pytest
 
 from fink.config import fill_defaults, validation_errors
+from fink_testtools.golden import assert_golden
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).parent / "golden"
@@ -52,7 +54,30 @@ def test_schema_default_non_config_commands_equal_the_tools(page):
 
 def test_lookups_reference_page_is_pinned():
     page = next(p for p in PAGES if p.section == "plugins.fink_lookups")
-    assert EXT.render_schema(page) == (GOLDEN / "reference_fink_lookups.md").read_text(encoding="utf-8")
+    assert_golden(GOLDEN / "reference_fink_lookups.md", EXT.render_schema(page))
+
+
+NEW_KEYS = {  # issue 15: settings the peers offer; each must be in the reference with its default and an example
+    "cloud": ["stack.Tags", "stack.TerminationProtection", "stack.Capabilities", "stack.OnFailure",
+              "stack.DisableRollback", "stack.TimeoutInMinutes", "stack.artifactKeyPrefix",
+              "stack.artifactKmsKeyId"],
+}
+
+
+@pytest.mark.parametrize("tool,key", [(t, k) for t, keys in NEW_KEYS.items() for k in keys])
+def test_new_settings_are_in_the_reference_with_an_example(tool, key):
+    page = next(p for p in PAGES if p.section == tool)
+    section, name = key.rsplit(".", 1)
+    text = EXT.render_schema(page)
+    table = text.split(f"## `{tool}.{section}`\n", 1)[1].split("\n## ", 1)[0]
+    row = next(line for line in table.splitlines() if line.startswith(f"| `{name}` |"))
+    cells = [c.strip() for c in row.strip("|").split(" | ")]
+    node = page.schema
+    for part in key.split("."):
+        node = node["properties"][part]
+    assert cells[4].startswith("`"), f"{key} has no example in the reference"
+    default = node.get("default", node.get("x-default"))
+    assert cells[3] == ("" if default is None else f"`{json.dumps(default)}`"), row
 
 
 def test_reference_pages_are_written_for_every_schema(tmp_path):
