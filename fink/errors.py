@@ -20,6 +20,7 @@ class ExitCode(IntEnum):
     FAILURE = 1        #: the command failed (AWS refused, a deployment failed, ...)
     USAGE = 2          #: the command line was wrong (docopt usage error)
     CONFIG = 3         #: configuration missing or invalid (ENV, config file, validation, lookups)
+    DIFFERENCES = 4    #: a check ran and found differences (``cloud drift``: the stack has drifted)
     INTERRUPTED = 130  #: SIGINT/SIGTERM stopped the command (128 + SIGINT, as shells do)
 
 

@@ -89,6 +89,7 @@ class UI:
         self.verbose = verbose
         self._environ = os.environ if environ is None else environ
         self._status_shown = False
+        self._last_progress: str | None = None
 
     # streams are looked up late so pytest's capsys and our own MaskingStream wrappers are honoured
     @property
@@ -176,6 +177,15 @@ class UI:
         self.err.write("\r\x1b[K" + self.mask(text))
         self.err.flush()
         self._status_shown = True
+
+    def progress(self, text: str) -> None:
+        """Progress of a long wait: the in-place status line on a TTY; elsewhere (CI logs) one plain line each time
+        the text changes, so a log shows every step once and no spinner noise."""
+        if self.is_tty:
+            self.status(text)
+        elif text != self._last_progress:
+            self.info(text)
+        self._last_progress = text
 
     def _clear_status(self) -> None:
         if self._status_shown:

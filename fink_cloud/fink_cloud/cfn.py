@@ -96,6 +96,28 @@ class CloudFormation:
                 raise
         return list(reversed(found))
 
+    # ---- drift --------------------------------------------------------------------------------------------------
+    def start_drift_detection(self, stack_name: str) -> str:
+        with aws_errors(f"Starting drift detection of stack '{stack_name}'"):
+            return self.client.detect_stack_drift(StackName=stack_name)["StackDriftDetectionId"]
+
+    def drift_detection_status(self, detection_id: str) -> dict[str, Any]:
+        with aws_errors("Reading the drift detection status"):
+            return self.client.describe_stack_drift_detection_status(StackDriftDetectionId=detection_id)
+
+    def resource_drifts(self, stack_name: str) -> list[dict[str, Any]]:
+        """Every resource drift of the last detection (all pages; botocore has no paginator for it)."""
+        drifts: list[dict[str, Any]] = []
+        token = None
+        with aws_errors(f"Reading the resource drifts of stack '{stack_name}'"):
+            while True:
+                page = self.client.describe_stack_resource_drifts(
+                    StackName=stack_name, **({"NextToken": token} if token else {}))
+                drifts += page.get("StackResourceDrifts", [])
+                token = page.get("NextToken")
+                if not token:
+                    return drifts
+
     # ---- change sets --------------------------------------------------------------------------------------------
     def create_change_set(self, request: dict[str, Any], clock: Clock, timeout: float) -> dict[str, Any] | None:
         """Create a change set and wait until it is ready; ``None`` (and nothing left behind) when it is empty."""

@@ -11,6 +11,8 @@ DOC = """Usage:
         cloud generate [-v]
         cloud preview [--json] [-v]
         cloud dot [--system-dot] [-v]
+        cloud outputs [--json] [-v]
+        cloud drift [--json] [-v]
         cloud stop [-v]
         cloud start [-v]
         cloud version
@@ -27,7 +29,8 @@ Options:
 _C = "fink_cloud.commands"
 TOOL = Tool(
     name="cloud", doc=DOC,
-    commands={c: f"{_C}:{c}" for c in ("deploy", "list", "delete", "generate", "preview", "dot", "stop", "start")}
+    commands={c: f"{_C}:{c}" for c in ("deploy", "list", "delete", "generate", "preview", "dot", "stop", "start",
+                                           "outputs", "drift")}
     | {"version": "fink.cli:version_command"},
     non_config_commands=frozenset({"stop", "start", "list"}),
     schema=(__name__, "schema.yaml"),  # anchored on this module: see fink.config.schema_file

@@ -10,7 +10,7 @@ from typing import Any
 from fink.errors import ConfigError, FinkError
 from fink.render import iso_utc, table
 
-__all__ = ["deploy", "preview", "list", "delete", "generate", "dot", "stop", "start"]
+__all__ = ["deploy", "preview", "list", "delete", "generate", "dot", "stop", "start", "outputs", "drift"]
 
 _list = list  # ``list`` is a command name below
 
@@ -137,6 +137,44 @@ def dot(context: dict, config: dict) -> int:
     context["_ui"].info("Graph of the template's resources written to:")
     context["_ui"].print(os.path.abspath(svg))
     return 0
+
+
+def _existing_stack(cfn: Any, name: str) -> dict:
+    stack = cfn.describe_stack(name)
+    if stack is None:
+        raise FinkError(f"Stack '{name}' does not exist.", hint="Deploy it with `cloud deploy` first.")
+    return stack
+
+
+def outputs(context: dict, config: dict) -> int:
+    from .drift import output_rows, render_outputs
+    ui, name = context["_ui"], _stack_name(config)
+    rows = output_rows(_existing_stack(_cfn(context), name))
+    if context["_arguments"].get("--json"):
+        ui.json({r["OutputKey"]: r["OutputValue"] for r in rows})
+    elif rows:
+        ui.print(render_outputs(name, rows))
+    else:
+        ui.info(render_outputs(name, rows))
+    return 0
+
+
+def drift(context: dict, config: dict) -> int:
+    from fink.errors import ExitCode
+    from .deployer import timeout_of
+    from .drift import detect_drift, drift_rows, render_drift
+    ui, cfn, name = context["_ui"], _cfn(context), _stack_name(config)
+    _existing_stack(cfn, name)
+    status = detect_drift(cfn, ui, context["_clock"], name, timeout_of(config))
+    rows = drift_rows(cfn.resource_drifts(name))
+    if context["_arguments"].get("--json"):
+        ui.json({"StackName": name, "StackDriftStatus": status.get("StackDriftStatus"), "DriftedResources": rows})
+    elif rows:
+        ui.print(render_drift(name, rows))
+    else:
+        ui.success(render_drift(name, rows))
+    drifted = bool(rows) or status.get("StackDriftStatus") == "DRIFTED"
+    return int(ExitCode.DIFFERENCES if drifted else ExitCode.SUCCESS)
 
 
 def _stop_start(context: dict, config: dict, action: str) -> int:

@@ -166,3 +166,73 @@ def test_unchanged_settings_cost_no_call(aws, project, run_cli, fake_clock):
     assert "No changes: stack 'fink-test-simple' is up to date." in result.stderr
     assert "Tag changes" not in result.stderr
     assert "UpdateTerminationProtection" not in log.operations()
+
+
+# ---- cloud outputs and cloud drift -------------------------------------------------------------------------------
+def test_outputs_as_table_and_json(aws, project, run_cli, fake_clock):
+    project("cloud_simple")
+    result = run_cli("cloud", "outputs", clock=fake_clock)
+    assert result.exit_code == 1 and "Stack 'fink-test-simple' does not exist." in result.stderr
+    assert run_cli("cloud", "deploy", clock=fake_clock).exit_code == 0
+    result = run_cli("cloud", "outputs", clock=fake_clock)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["Output", "Value", "Export", "Description"]
+    assert [line.split()[0] for line in lines[2:]] == ["BucketArn", "BucketName", "PrefixUsed", "TopicArn"]
+    data = json.loads(run_cli("cloud", "outputs", "--json", clock=fake_clock).stdout)
+    assert data["BucketName"] == "fink-test-one-artifacts"
+    assert data["TopicArn"] == "arn:aws:sns:eu-west-1:123456789012:fink-test-one-events"
+
+
+DRIFTS = {"StackResourceDrifts": [
+    {"StackId": "x", "LogicalResourceId": "EventTopic", "PhysicalResourceId": "arn:t", "ResourceType": "AWS::SNS::Topic",
+     "StackResourceDriftStatus": "IN_SYNC", "Timestamp": "2026-01-01T00:00:00Z"},
+    {"StackId": "x", "LogicalResourceId": "ArtifactBucket", "PhysicalResourceId": "b", "ResourceType": "AWS::S3::Bucket",
+     "StackResourceDriftStatus": "MODIFIED", "Timestamp": "2026-01-01T00:00:00Z",
+     "PropertyDifferences": [{"PropertyPath": "/VersioningConfiguration/Status", "ExpectedValue": "Enabled",
+                              "ActualValue": "Suspended", "DifferenceType": "NOT_EQUAL"}]}]}
+
+
+def _drift_answers(log: CallLog, final: str, drifts: dict) -> None:
+    """moto implements none of the drift operations (DetectStackDrift answers HTTP 500), so these three are answered
+    here; the stack itself comes from moto."""
+    log.answer("cloudformation", "DetectStackDrift", {"StackDriftDetectionId": "d-1"})
+    log.answer("cloudformation", "DescribeStackDriftDetectionStatus",
+               {"StackId": "x", "StackDriftDetectionId": "d-1", "DetectionStatus": "DETECTION_IN_PROGRESS",
+                "Timestamp": "2026-01-01T00:00:00Z"},
+               {"StackId": "x", "StackDriftDetectionId": "d-1", "DetectionStatus": "DETECTION_COMPLETE",
+                "StackDriftStatus": final, "Timestamp": "2026-01-01T00:00:00Z"})
+    log.answer("cloudformation", "DescribeStackResourceDrifts", drifts)
+
+
+@pytest.mark.parametrize("tty", [False, True], ids=["ci", "tty"])
+def test_drift_lists_drifted_resources_and_exits_4(aws, project, run_cli, fake_clock, tty):
+    project("cloud_simple")
+    assert run_cli("cloud", "deploy", clock=fake_clock).exit_code == 0
+    awsclient = AWSClient()
+    log = CallLog(awsclient)
+    _drift_answers(log, "DRIFTED", DRIFTS)
+    result = run_cli("cloud", "drift", clock=fake_clock, awsclient=awsclient, tty=tty, env={"NO_COLOR": "1"})
+    assert result.exit_code == 4, result.output
+    assert "Stack 'fink-test-simple' has drifted: 1 resource(s)." in result.stdout
+    assert "ArtifactBucket  AWS::S3::Bucket  MODIFIED" in result.stdout and "EventTopic" not in result.stdout
+    assert "/VersioningConfiguration/Status  NOT_EQUAL   Enabled   Suspended" in result.stdout
+    assert log.params("cloudformation", "DetectStackDrift") == [{"StackName": STACK}]
+    if tty:  # one line redrawn in place
+        assert "\r\x1b[KDrift detection of stack 'fink-test-simple': DETECTION_IN_PROGRESS" in result.stderr
+    else:  # a CI log gets each state once, as plain lines
+        assert result.stderr.splitlines()[:2] == [
+            "Drift detection of stack 'fink-test-simple': DETECTION_IN_PROGRESS",
+            "Drift detection of stack 'fink-test-simple': DETECTION_COMPLETE"]
+        assert "\x1b" not in result.stderr
+
+
+def test_drift_in_sync_exits_0_and_json(aws, project, run_cli, fake_clock):
+    project("cloud_simple")
+    assert run_cli("cloud", "deploy", clock=fake_clock).exit_code == 0
+    awsclient = AWSClient()
+    log = CallLog(awsclient)
+    _drift_answers(log, "IN_SYNC", {"StackResourceDrifts": DRIFTS["StackResourceDrifts"][:1]})
+    result = run_cli("cloud", "drift", "--json", clock=fake_clock, awsclient=awsclient)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"StackName": STACK, "StackDriftStatus": "IN_SYNC", "DriftedResources": []}

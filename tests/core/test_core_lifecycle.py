@@ -11,7 +11,7 @@ from fink.tool import Tool
 from fink.ui import UI
 
 DOC = """Usage:
-        demo deploy [--fail] [--boom] [--interrupt] [-v]
+        demo deploy [--fail] [--boom] [--interrupt] [--differs] [-v]
         demo list [-v]
         demo version
 """
@@ -27,6 +27,8 @@ def deploy(context, config):
         raise ValueError("a bug")
     if args["--interrupt"]:
         raise GracefulExit("SIGTERM")
+    if args["--differs"]:
+        return ExitCode.DIFFERENCES
     context["_ui"].print("deployed")
     return 0
 
@@ -183,6 +185,7 @@ EXIT_SCENARIOS = {
     ExitCode.FAILURE: (["deploy", "--fail"], "dev"),
     ExitCode.USAGE: (["deploy", "--no-such-option"], "dev"),
     ExitCode.CONFIG: (["deploy"], ""),
+    ExitCode.DIFFERENCES: (["deploy", "--differs"], "dev"),
     ExitCode.INTERRUPTED: (["deploy", "--interrupt"], "dev"),
 }
 
@@ -190,7 +193,7 @@ EXIT_SCENARIOS = {
 def test_exit_codes_are_a_pinned_api_with_a_scenario_and_a_documented_row_each():
     from pathlib import Path
     assert {c.name: int(c) for c in ExitCode} == {"SUCCESS": 0, "FAILURE": 1, "USAGE": 2, "CONFIG": 3,
-                                                  "INTERRUPTED": 130}
+                                                  "DIFFERENCES": 4, "INTERRUPTED": 130}
     assert set(EXIT_SCENARIOS) == set(ExitCode)
     documented = (Path(__file__).resolve().parents[2] / "docs" / "installation.md").read_text(encoding="utf-8")
     assert all(f"\n| {int(c)} |" in documented for c in ExitCode)
