@@ -23,6 +23,7 @@ __all__ = ["CloudFormation", "CAPABILITIES", "NO_CHANGES_MARKERS", "THROTTLING_C
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
 NO_CHANGES_MARKERS = ("didn't contain changes", "No updates are to be performed")
 THROTTLING_CODES = ("Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException")
+_CHANGE_SET_ONLY = ("ChangeSetType", "ChangeSetName", "OnStackFailure", "Description")  # not CreateStack arguments
 _LIVE_STATUSES = [  # every status except DELETE_COMPLETE
     "CREATE_IN_PROGRESS", "CREATE_FAILED", "CREATE_COMPLETE", "ROLLBACK_IN_PROGRESS", "ROLLBACK_FAILED",
     "ROLLBACK_COMPLETE", "DELETE_IN_PROGRESS", "DELETE_FAILED", "UPDATE_IN_PROGRESS",
@@ -166,6 +167,16 @@ class CloudFormation:
                 token = page.get("NextToken")
         return {**first, "Changes": changes}
 
+    def find_change_set(self, stack_name: str, name: str) -> dict[str, Any] | None:
+        """The change set ``name`` of the stack, or ``None`` when there is no such change set (or stack)."""
+        from fink.errors import AWSError
+        try:
+            return self.describe_change_set({"ChangeSetName": name, "StackName": stack_name})
+        except AWSError as exc:
+            if exc.code in ("ChangeSetNotFound", "ChangeSetNotFoundException", "ValidationError"):
+                return None
+            raise
+
     def has_change_sets(self, stack_id: str) -> bool:
         with aws_errors(f"Listing the change sets of stack '{stack_id}'"):
             return bool(self.client.list_change_sets(StackName=stack_id).get("Summaries"))
@@ -195,7 +206,7 @@ class CloudFormation:
     # ---- stack operations ---------------------------------------------------------------------------------------
     def create_stack(self, request: dict[str, Any], policy_json: str) -> str:
         """Create a stack from a change-set style request; returns the stack id."""
-        kwargs = {k: v for k, v in request.items() if k not in ("ChangeSetType", "ChangeSetName", "OnStackFailure")}
+        kwargs = {k: v for k, v in request.items() if k not in _CHANGE_SET_ONLY}
         with aws_errors(f"Creating stack '{request['StackName']}'",
                         hint="Check the template and the parameters (cloud generate writes the template)."):
             return self.client.create_stack(**{"Capabilities": CAPABILITIES, **kwargs},

@@ -5,11 +5,11 @@ from fink.tool import Tool
 __all__ = ["TOOL", "DOC", "main"]
 
 DOC = """Usage:
-        cloud deploy [--override-stack-policy] [-v]
+        cloud deploy [--override-stack-policy] [--change-set NAME] [-v]
         cloud list [--json] [-v]
         cloud delete -f [-v]
         cloud generate [-v]
-        cloud preview [--json] [-v]
+        cloud preview [--json] [--keep] [-v]
         cloud dot [--system-dot] [-v]
         cloud outputs [--json] [-v]
         cloud drift [--json] [-v]
@@ -23,6 +23,8 @@ Options:
 -f --force               really delete the stack
 --override-stack-policy  allow every update action during this update
 --json                   print machine-readable JSON
+--keep                   keep the change set for review (cloud deploy --change-set NAME executes it)
+--change-set NAME        execute this change set kept by `cloud preview --keep`
 --system-dot             draw with the system graphviz `dot` instead of graphviz-pure
 """
 

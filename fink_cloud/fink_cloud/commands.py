@@ -37,7 +37,7 @@ def deploy(context: dict, config: dict) -> int:
     from .deployer import apply_settings, execute_plan, make_plan, outputs_of, parameter_table
     from .stack_settings import tag_table
     ui, cfn = context["_ui"], _cfn(context)
-    plan = make_plan(context, config, cfn)
+    plan = make_plan(context, config, cfn, reviewed=context["_arguments"].get("--change-set"))
     if plan.parameter_changes:
         ui.info("Parameter changes:\n" + parameter_table(plan.parameter_changes))
     if plan.settings.tag_changes:
@@ -61,14 +61,22 @@ def preview(context: dict, config: dict) -> int:
     from .preview import preview_data, render_preview
     ui, cfn = context["_ui"], _cfn(context)
     plan = make_plan(context, config, cfn, preview=True)
+    keep = bool(context["_arguments"].get("--keep")) and plan.change_set is not None
     try:
         data = preview_data(plan)
     finally:
-        discard_plan(plan, cfn)
+        if not keep:
+            discard_plan(plan, cfn)
+    if keep:
+        data["KeptChangeSet"] = plan.change_set["ChangeSetName"]  # type: ignore[index]
     if context["_arguments"].get("--json"):
         ui.json(data)
     else:
         ui.print(render_preview(data, ui))
+    if keep:
+        ui.info(f"Change set '{data['KeptChangeSet']}' kept for review. Deploy exactly this one with "
+                f"`cloud deploy --change-set {data['KeptChangeSet']}` (refused if the template or config changes "
+                "meanwhile).")
     return 0
 
 

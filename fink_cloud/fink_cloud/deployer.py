@@ -22,6 +22,7 @@ from fink.render import table
 from .cfn import CloudFormation
 from .events import SUCCESS_STATUSES, StackWatcher, failure_summary
 from .params import ParameterChange, check_parameters, parameter_changes, parameter_list
+from .review import adopt_change_set, description
 from .stack_settings import (SettingsPlan, change_set_settings, create_stack_settings, plan_settings, template_key,
                              upload_extra)
 from .template import MAX_BODY_BYTES, load_template, stack_policies
@@ -121,13 +122,16 @@ def _change_set_request(context: dict, config: dict, body: str, change_set_type:
         request["RoleARN"] = stack["RoleARN"]
     if "NotificationARNs" in stack:
         request["NotificationARNs"] = list(stack["NotificationARNs"])
+    request["Description"] = description(request)  # pins the request, for `cloud deploy --change-set`
     return request
 
 
-def make_plan(context: dict, config: dict, cfn: CloudFormation, *, preview: bool = False) -> Plan:
+def make_plan(context: dict, config: dict, cfn: CloudFormation, *, preview: bool = False,
+              reviewed: str | None = None) -> Plan:
     """Read the stack, check template and parameters, and create (but not execute) the change set.
 
-    For a stack that does not exist yet only a preview creates a change set."""
+    For a stack that does not exist yet only a preview creates a change set. With ``reviewed`` (a change set name
+    from ``cloud preview --keep``) that change set is planned instead, if it is exactly what would be deployed."""
     if not config.get("stack", {}).get("StackName"):
         raise ConfigError("cloud.stack.StackName is not set.", hint="Add it to the cloud section of your config.")
     template, module = load_template(context, config)
@@ -140,7 +144,9 @@ def make_plan(context: dict, config: dict, cfn: CloudFormation, *, preview: bool
     change_set_type = "CREATE" if _is_new(stack) else "UPDATE"
     request = _change_set_request(context, config, json.dumps(template, indent=2), change_set_type)
     change_set = None
-    if stack is not None or preview:
+    if reviewed:
+        change_set = adopt_change_set(cfn, request, reviewed)
+    elif stack is not None or preview:
         change_set = cfn.create_change_set(request, context["_clock"], timeout_of(config))
     settings = plan_settings(None if _is_new(stack) else stack, config["stack"])
     return Plan(config["stack"]["StackName"], change_set_type, stack, changes, change_set, module, request, settings)

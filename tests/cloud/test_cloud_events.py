@@ -83,7 +83,8 @@ class Script:
         self.add("describe_stacks", stack(), {"StackName": STACK})
         self.add("create_change_set", {"Id": CS_ID, "StackId": STACK_ID}, {
             "StackName": STACK, "ChangeSetType": "UPDATE", "ChangeSetName": ANY, "Parameters": ANY,
-            "TemplateBody": ANY, "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]})
+            "TemplateBody": ANY, "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
+            "Description": ANY})
         self.add("describe_change_set", {"ChangeSetId": CS_ID, "StackId": STACK_ID, "Status": "CREATE_COMPLETE",
                                          "Changes": list(changes)})
         self.add("describe_stack_events", page(event(STACK, "CREATE_COMPLETE")), {"StackName": STACK_ID})
@@ -361,7 +362,7 @@ def test_preview_leaves_a_stack_under_someone_elses_review_alone(project, run_cl
     script = Script().add("describe_stacks", review)
     script.add("create_change_set", {"Id": CS_ID, "StackId": STACK_ID}, {
         "StackName": STACK, "ChangeSetType": "CREATE", "ChangeSetName": ANY, "Parameters": ANY,
-        "TemplateBody": ANY, "Capabilities": ANY})
+        "TemplateBody": ANY, "Capabilities": ANY, "Description": ANY})
     script.add("describe_change_set", {"ChangeSetId": CS_ID, "StackId": STACK_ID, "Status": "CREATE_COMPLETE",
                                        "Changes": [{"Type": "Resource", "ResourceChange": {
                                            "Action": "Add", "LogicalResourceId": "ArtifactBucket",
