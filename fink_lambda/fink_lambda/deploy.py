@@ -17,6 +17,7 @@ from fink.ui import UI
 
 from .deploy_plan import (RUNTIME_FAMILIES, DeployPlan, FunctionSpec, desired_configuration, plan_deploy, plan_lines,
                           spec_from_config)
+from .function_settings import DEFAULT_KEEP_VERSIONS, apply_alias_settings, apply_base_settings, prune_versions
 from .seam_lambda import ALIAS, LambdaSeam, known_runtimes
 from .seam_logs import LogsSeam, log_group_name
 
@@ -64,9 +65,11 @@ class Deployer:
         self.seam = LambdaSeam(self.awsclient, self.region)
         self.logs = LogsSeam(self.awsclient, self.region)
         self.spec, self.bundle = spec, bundle
+        self.fn: Mapping[str, Any] = config.get("lambda") or {}
+        self.found: dict[str, Any] | None = None
 
     def read_and_plan(self) -> DeployPlan:
-        found = self.seam.get_function(self.spec.name)
+        found = self.found = self.seam.get_function(self.spec.name)
         remote = found["Configuration"] if found else None
         alias = self.seam.get_alias(self.spec.name) if found else None
         version = alias["FunctionVersion"] if alias else None
@@ -106,6 +109,12 @@ class Deployer:
                   "Architectures": list(self.spec.architectures), **desired_configuration(self.spec)}
         if not self.spec.subnets:
             params.pop("VpcConfig")
+        if params.get("DeadLetterConfig") == {"TargetArn": ""}:  # "" removes a queue; a new function has none
+            params.pop("DeadLetterConfig")
+        if params.get("KMSKeyArn") == "":
+            params.pop("KMSKeyArn")
+        if self.fn.get("tags"):
+            params["Tags"] = {str(k): str(v) for k, v in self.fn["tags"].items()}
         Poller(self.clock, ROLE_WAIT).poll(partial(self._try_create, params), what="the new role to be usable")
         self.wait_ready()
 
@@ -131,6 +140,7 @@ class Deployer:
             self.wait_ready()
         if plan.set_retention is not None:
             self.logs.set_retention(log_group_name(plan.name), plan.set_retention)
+        apply_base_settings(self.seam, self.ui, self.fn, self.found, plan.create)
         if plan.publish:
             return self.seam.publish_version(plan.name, plan.local_sha, f"fink deploy {plan.local_sha}")
         return None
@@ -152,8 +162,19 @@ def deploy_function(context: Mapping[str, Any], config: Mapping[str, Any]) -> in
     for line in plan_lines(plan):
         ui.info(f"{spec.name}: {line}")
     version = deployer.execute(plan) or plan.alias_version
-    _ping_and_activate(context, config, deployer.seam, spec.name, version, moved=version != plan.alias_version)
+    moved = version != plan.alias_version
+    _ping_and_activate(context, config, deployer.seam, spec.name, version, moved=moved)
+    apply_alias_settings(deployer.seam, ui, config["lambda"])
+    keep = config["lambda"].get("keepVersions", DEFAULT_KEEP_VERSIONS)
+    if moved and keep and not _is_edge(config["lambda"]):
+        prune_versions(deployer.seam, ui, spec.name, int(keep))
     return 0
+
+
+def _is_edge(fn: Mapping[str, Any]) -> bool:
+    """CloudFront associations name numbered versions (and replicas block deletion): never prune those."""
+    return any(str((e.get("event_source") or {}).get("arn", "")).startswith("arn:aws:cloudfront:")
+               for e in fn.get("events") or [])
 
 
 def _ping_and_activate(context: Mapping[str, Any], config: Mapping[str, Any], seam: LambdaSeam, name: str,

@@ -31,6 +31,12 @@ class FunctionSpec:
     security_groups: tuple[str, ...] = ()
     architectures: tuple[str, ...] = ("x86_64",)
     retention: int | None = None
+    # settings fink changes only when they are configured (None: left as they are in AWS)
+    layers: tuple[str, ...] | None = None
+    tracing: str | None = None
+    dead_letter_arn: str | None = None   # "" removes the dead-letter queue
+    ephemeral_storage: int | None = None
+    kms_key_arn: str | None = None       # "" goes back to the AWS managed key
 
 
 def spec_from_config(section: Mapping[str, Any]) -> FunctionSpec:
@@ -43,22 +49,43 @@ def spec_from_config(section: Mapping[str, Any]) -> FunctionSpec:
         environment=tuple(sorted((str(k), str(v)) for k, v in (fn.get("environment") or {}).items())),
         subnets=tuple(vpc.get("subnetIds", ())), security_groups=tuple(vpc.get("securityGroups", ())),
         architectures=tuple(fn.get("architectures") or ("x86_64",)),
-        retention=(fn.get("logs") or {}).get("retentionInDays"))
+        retention=(fn.get("logs") or {}).get("retentionInDays"),
+        layers=tuple(fn["layers"]) if "layers" in fn else None, tracing=fn.get("tracing"),
+        dead_letter_arn=fn.get("deadLetterArn"), ephemeral_storage=fn.get("ephemeralStorage"),
+        kms_key_arn=fn.get("kmsKeyArn"))
+
+
+#: optional configuration fields: (spec attribute, UpdateFunctionConfiguration key, request value, remote value)
+_OPTIONAL = (
+    ("layers", "Layers", list, lambda c: [layer["Arn"] for layer in c.get("Layers") or []]),
+    ("tracing", "TracingConfig", lambda v: {"Mode": v},
+     lambda c: {"Mode": (c.get("TracingConfig") or {}).get("Mode") or "PassThrough"}),
+    ("dead_letter_arn", "DeadLetterConfig", lambda v: {"TargetArn": v},
+     lambda c: {"TargetArn": (c.get("DeadLetterConfig") or {}).get("TargetArn") or ""}),
+    ("ephemeral_storage", "EphemeralStorage", lambda v: {"Size": int(v)},
+     lambda c: {"Size": (c.get("EphemeralStorage") or {}).get("Size") or 512}),
+    ("kms_key_arn", "KMSKeyArn", str, lambda c: c.get("KMSKeyArn") or ""),
+)
 
 
 def desired_configuration(spec: FunctionSpec) -> dict[str, Any]:
     """The ``UpdateFunctionConfiguration`` parameters (without ``FunctionName``) the config asks for."""
-    return {
+    desired = {
         "Role": spec.role, "Handler": spec.handler, "Runtime": spec.runtime, "Description": spec.description,
         "Timeout": spec.timeout, "MemorySize": spec.memory, "Environment": {"Variables": dict(spec.environment)},
         "VpcConfig": {"SubnetIds": sorted(spec.subnets), "SecurityGroupIds": sorted(spec.security_groups)},
     }
+    for attribute, key, request, _ in _OPTIONAL:
+        if getattr(spec, attribute) is not None:
+            desired[key] = request(getattr(spec, attribute))
+    return desired
 
 
 def remote_configuration(conf: Mapping[str, Any]) -> dict[str, Any]:
     """The same shape read from a ``get_function`` ``Configuration``."""
     vpc = conf.get("VpcConfig") or {}
     return {
+        **{key: remote(conf) for _, key, _, remote in _OPTIONAL},
         "Role": conf.get("Role"), "Handler": conf.get("Handler"), "Runtime": conf.get("Runtime"),
         "Description": conf.get("Description") or "", "Timeout": conf.get("Timeout"),
         "MemorySize": conf.get("MemorySize"),
@@ -73,6 +100,7 @@ class DeployPlan:
     name: str
     local_sha: str
     remote_sha: str | None = None
+    architecture_change: tuple[str, str] | None = None  # (deployed, configured): the code is uploaded again
     create: bool = False
     upload_code: bool = False
     config_changes: Mapping[str, Any] = field(default_factory=dict)
@@ -115,7 +143,10 @@ def plan_deploy(spec: FunctionSpec, local_sha: str, remote: Mapping[str, Any] | 
     changed = upload or bool(changes)
     active_ok = (alias_version or "").isdigit() and _version_matches(spec, local_sha, active)
     publish = changed or not active_ok
-    return DeployPlan(spec.name, local_sha, remote.get("CodeSha256"), upload_code=upload, config_changes=changes,
+    arch_change = (",".join(remote.get("Architectures") or ("x86_64",)), ",".join(spec.architectures)) \
+        if arch_changed else None
+    return DeployPlan(spec.name, local_sha, remote.get("CodeSha256"), arch_change, upload_code=upload,
+                      config_changes=changes,
                       set_retention=set_retention, publish=publish, alias_version=alias_version)
 
 
@@ -123,6 +154,9 @@ def plan_lines(plan: DeployPlan) -> list[str]:
     """What the plan will do, one line per step (the preview and the deploy log share these)."""
     if plan.create:
         lines = [f"create function '{plan.name}' (CodeSha256 {plan.local_sha})"]
+    elif plan.architecture_change:
+        lines = ["redeploy the code for the new architecture ({} -> {}, CodeSha256 {})".format(
+            *plan.architecture_change, plan.local_sha)]
     elif plan.upload_code:
         lines = [f"upload code (CodeSha256 {plan.remote_sha} -> {plan.local_sha})"]
     else:

@@ -130,6 +130,65 @@ class LambdaSeam:
         return {"StatusCode": response.get("StatusCode"), "FunctionError": response.get("FunctionError"),
                 "Payload": body}
 
+    # ---- settings beside the configuration (issue 15) ------------------------------------------------------------
+    def tag(self, arn: str, tags: dict[str, str]) -> None:
+        with aws_errors(f"Tagging {arn}"):
+            self.client.tag_resource(Resource=arn, Tags=tags)
+
+    def untag(self, arn: str, keys: list[str]) -> None:
+        with aws_errors(f"Removing tags {', '.join(keys)} from {arn}"):
+            self.client.untag_resource(Resource=arn, TagKeys=keys)
+
+    def set_concurrency(self, name: str, reserved: int | None) -> None:
+        """Reserve ``reserved`` concurrent executions, or remove the reservation (``None``)."""
+        with aws_errors(f"Setting the reserved concurrency of '{name}'"):
+            if reserved is None:
+                self.client.delete_function_concurrency(FunctionName=name)
+            else:
+                self.client.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=reserved)
+
+    def get_url_config(self, name: str, qualifier: str = ALIAS) -> dict[str, Any] | None:
+        return self._maybe(f"Reading the function URL of '{name}:{qualifier}'", self.client.get_function_url_config,
+                           FunctionName=name, Qualifier=qualifier)
+
+    def put_url_config(self, name: str, config: dict[str, Any], exists: bool, qualifier: str = ALIAS) -> str:
+        """Create or update the function URL; returns the URL."""
+        call = self.client.update_function_url_config if exists else self.client.create_function_url_config
+        with aws_errors(f"{'Updating' if exists else 'Creating'} the function URL of '{name}:{qualifier}'"):
+            return call(FunctionName=name, Qualifier=qualifier, **config)["FunctionUrl"]
+
+    def delete_url_config(self, name: str, qualifier: str = ALIAS) -> None:
+        with aws_errors(f"Deleting the function URL of '{name}:{qualifier}'"):
+            self.client.delete_function_url_config(FunctionName=name, Qualifier=qualifier)
+
+    def add_url_permission(self, name: str, sid: str, qualifier: str = ALIAS) -> None:
+        """Auth type NONE needs a resource policy allowing anyone to invoke the URL."""
+        with aws_errors(f"Allowing public invocation of the function URL of '{name}:{qualifier}'"):
+            self.client.add_permission(FunctionName=name, StatementId=sid, Action="lambda:InvokeFunctionUrl",
+                                       Principal="*", FunctionUrlAuthType="NONE", Qualifier=qualifier)
+
+    def get_invoke_config(self, name: str, qualifier: str = ALIAS) -> dict[str, Any] | None:
+        return self._maybe(f"Reading the asynchronous invocation settings of '{name}:{qualifier}'",
+                           self.client.get_function_event_invoke_config, FunctionName=name, Qualifier=qualifier)
+
+    def put_invoke_config(self, name: str, config: dict[str, Any], qualifier: str = ALIAS) -> None:
+        with aws_errors(f"Setting the destinations of '{name}:{qualifier}'",
+                        hint="The execution role needs permission to send to the destinations."):
+            self.client.put_function_event_invoke_config(FunctionName=name, Qualifier=qualifier, **config)
+
+    def delete_invoke_config(self, name: str, qualifier: str = ALIAS) -> None:
+        with aws_errors(f"Removing the destinations of '{name}:{qualifier}'"):
+            self.client.delete_function_event_invoke_config(FunctionName=name, Qualifier=qualifier)
+
+    def list_aliases(self, name: str) -> list[dict[str, Any]]:
+        with aws_errors(f"Listing the aliases of '{name}'"):
+            pages = self.client.get_paginator("list_aliases").paginate(FunctionName=name)
+            return [a for page in pages for a in page["Aliases"]]
+
+    def delete_version(self, name: str, version: str) -> None:
+        with aws_errors(f"Deleting version {version} of '{name}'"):
+            self.client.delete_function(FunctionName=name, Qualifier=version)
+
     # ---- helpers ------------------------------------------------------------------------------------------------
     @staticmethod
     def _maybe(what: str, call: Any, **params: Any) -> dict[str, Any] | None:
