@@ -61,6 +61,9 @@ NEW_KEYS = {  # issue 15: settings the peers offer; each must be in the referenc
     "cloud": ["stack.Tags", "stack.TerminationProtection", "stack.Capabilities", "stack.OnFailure",
               "stack.DisableRollback", "stack.TimeoutInMinutes", "stack.artifactKeyPrefix",
               "stack.artifactKmsKeyId"],
+    "lambda": ["lambda.layers", "lambda.tags", "lambda.tracing", "lambda.reservedConcurrency", "lambda.deadLetterArn",
+               "lambda.destinations", "lambda.ephemeralStorage", "lambda.kmsKeyArn", "lambda.functionUrl",
+               "lambda.functionUrl.authType", "lambda.keepVersions"],
 }
 
 
