@@ -224,6 +224,15 @@ def check_dependencies(out: Path) -> list[str]:
     return problems
 
 
+def _failure(dist: str, step: list[str]) -> str | None:
+    """None when the command succeeds, else one line naming it and its last line of output."""
+    result = subprocess.run(step, capture_output=True, text=True, env={**os.environ, "FINK_NO_UPDATE_CHECK": "1"})
+    if result.returncode == 0:
+        return None
+    last = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["(no output)"]
+    return f"{dist}: `{' '.join(Path(s).name for s in step[:3])} ...` failed: {last[0]}"
+
+
 def check_installs(out: Path) -> list[str]:
     """Each wheel alone in a fresh virtual environment, with its declared dependencies."""
     problems = []
@@ -234,14 +243,9 @@ def check_installs(out: Path) -> list[str]:
             steps = [[python, "-m", "pip", "install", "-q", "--find-links", str(out), str(wheel_of(out, dist))],
                      [python, "-c", "; ".join(f"import {p}" for p in packages)]]
             steps += [[str(Path(tmp, "bin", script)), "--help"] for script in scripts]
-            for step in steps:
-                result = subprocess.run(step, capture_output=True, text=True,
-                                        env={**os.environ, "FINK_NO_UPDATE_CHECK": "1"})
-                if result.returncode != 0:
-                    last = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["(no output)"]
-                    problems.append(f"{dist}: `{' '.join(Path(s).name for s in step[:3])} ...` failed: {last[0]}")
-                    break
-            print(f"  {dist}: {'installs alone' if not problems or not problems[-1].startswith(dist) else 'FAILED'}")
+            problem = next(filter(None, (_failure(dist, step) for step in steps)), None)
+            print(f"  {dist}: {'FAILED' if problem else 'installs alone, imports, --help answers'}")
+            problems += [problem] if problem else []
     return problems
 
 
