@@ -46,14 +46,20 @@ class ApiGateway:
     def apis_named(self, name: str) -> list[dict]:
         return [api for api in self.list_apis() if api.get("name") == name]
 
-    def import_api(self, body: str) -> dict:
+    def import_api(self, body: str, endpoint_type: str = "EDGE") -> dict:
         with aws_errors("Importing the API definition (swagger.yaml)",
                         hint="Check swagger.yaml: API Gateway names the problem above."):
-            return _clean(self.client.import_rest_api(body=body.encode("utf-8"), failOnWarnings=True))
+            return _clean(self.client.import_rest_api(body=body.encode("utf-8"), failOnWarnings=True,
+                                                      parameters={"endpointConfigurationTypes": endpoint_type}))
 
-    def create_api(self, name: str, description: str) -> dict:
+    def create_api(self, name: str, description: str, endpoint_type: str = "EDGE") -> dict:
         with aws_errors(f"Creating REST API {name}"):
-            return _clean(self.client.create_rest_api(name=name, description=description))
+            return _clean(self.client.create_rest_api(name=name, description=description,
+                                                      endpointConfiguration={"types": [endpoint_type]}))
+
+    def update_api(self, api_id: str, patch_ops: list[dict]) -> dict:
+        with aws_errors(f"Updating REST API {api_id}"):
+            return _clean(self.client.update_rest_api(restApiId=api_id, patchOperations=patch_ops))
 
     def overwrite_api(self, api_id: str, body: str) -> dict:
         with aws_errors(f"Updating REST API {api_id} from swagger.yaml",
@@ -79,6 +85,10 @@ class ApiGateway:
     def create_deployment(self, api_id: str, stage: str, description: str) -> dict:
         with aws_errors(f"Deploying REST API {api_id} to stage {stage}"):
             return _clean(self.client.create_deployment(restApiId=api_id, stageName=stage, description=description))
+
+    def stage(self, api_id: str, stage: str) -> dict | None:
+        return self._get_or_none("get_stage", f"Reading stage {stage} of REST API {api_id}", restApiId=api_id,
+                                 stageName=stage)
 
     def update_stage(self, api_id: str, stage: str, ops: list[dict]) -> dict:
         with aws_errors(f"Updating the settings of stage {stage}",
@@ -108,16 +118,20 @@ class ApiGateway:
         keys = self._all("get_usage_plan_keys", f"Listing the keys of usage plan {plan_id}", usagePlanId=plan_id)
         return [k["id"] for k in keys]
 
-    def create_usage_plan(self, name: str, api_id: str, stage: str, key_id: str) -> None:
+    def create_usage_plan(self, name: str, api_id: str, stage: str, key_id: str, limits: dict | None = None) -> None:
         with aws_errors(f"Creating usage plan {name}"):
             plan = self.client.create_usage_plan(name=name, description="Created by fink api",
-                                                 apiStages=[{"apiId": api_id, "stage": stage}])
+                                                 apiStages=[{"apiId": api_id, "stage": stage}], **(limits or {}))
         self.add_plan_key(plan["id"], key_id)
 
     def add_plan_stage(self, plan_id: str, api_id: str, stage: str) -> None:
         with aws_errors(f"Adding stage {stage} to usage plan {plan_id}"):
             self.client.update_usage_plan(usagePlanId=plan_id, patchOperations=[
                 {"op": "add", "path": "/apiStages", "value": f"{api_id}:{stage}"}])
+
+    def update_usage_plan(self, plan_id: str, patch_ops: list[dict]) -> None:
+        with aws_errors(f"Updating the limits of usage plan {plan_id}"):
+            self.client.update_usage_plan(usagePlanId=plan_id, patchOperations=patch_ops)
 
     def add_plan_key(self, plan_id: str, key_id: str) -> None:
         with aws_errors(f"Attaching API key {key_id} to usage plan {plan_id}",
@@ -128,11 +142,17 @@ class ApiGateway:
     def domain(self, name: str) -> dict | None:
         return self._get_or_none("get_domain_name", f"Reading custom domain {name}", domainName=name)
 
-    def create_domain(self, domain_name: str, certificate_name: str, certificate_arn: str) -> dict:
+    def create_domain(self, domain_name: str, certificate_name: str, certificate_arn: str,
+                      endpoint_type: str = "EDGE") -> dict:
+        if endpoint_type == "REGIONAL":
+            certificate = {"regionalCertificateName": certificate_name, "regionalCertificateArn": certificate_arn}
+        else:
+            certificate = {"certificateName": certificate_name, "certificateArn": certificate_arn}
         with aws_errors(f"Creating custom domain {domain_name}",
-                        hint="The certificate must be an ACM certificate in us-east-1 covering the domain."):
-            return _clean(self.client.create_domain_name(domainName=domain_name, certificateName=certificate_name,
-                                                         certificateArn=certificate_arn))
+                        hint="The certificate must be an ACM certificate covering the domain, in us-east-1 for an "
+                             "EDGE domain or in the API's region for a REGIONAL one."):
+            return _clean(self.client.create_domain_name(domainName=domain_name, **certificate,
+                                                         endpointConfiguration={"types": [endpoint_type]}))
 
     def update_domain(self, domain_name: str, patch_ops: list[dict]) -> dict:
         with aws_errors(f"Updating custom domain {domain_name}"):

@@ -14,6 +14,7 @@ from fink.errors import ConfigError, FinkError
 from fink.ui import UI
 
 from . import plan as p
+from . import settings_plan as sp
 from . import swagger
 from .apigateway import ApiGateway
 from .awslambda import LambdaAliases
@@ -52,11 +53,14 @@ def _executors(s: Services) -> dict[str, Any]:
     return {
         "add_permission": lambda a: s.lambdas.add_permission(a["function"], a["alias"], a["statement_id"],
                                                              a["source_arn"]),
-        "create_usage_plan": lambda a: s.apigw.create_usage_plan(a["name"], a["api_id"], a["stage"], a["key_id"]),
+        "create_usage_plan": lambda a: s.apigw.create_usage_plan(a["name"], a["api_id"], a["stage"], a["key_id"],
+                                                                 a.get("limits")),
+        "update_usage_plan": lambda a: s.apigw.update_usage_plan(a["plan_id"], a["patch_ops"]),
+        "update_api": lambda a: s.apigw.update_api(a["api_id"], a["patch_ops"]),
         "add_plan_stage": lambda a: s.apigw.add_plan_stage(a["plan_id"], a["api_id"], a["stage"]),
         "add_plan_key": lambda a: s.apigw.add_plan_key(a["plan_id"], a["key_id"]),
         "create_domain": lambda a: s.apigw.create_domain(a["domain_name"], a["certificate_name"],
-                                                         a["certificate_arn"]),
+                                                         a["certificate_arn"], a.get("endpoint_type", "EDGE")),
         "update_domain": lambda a: s.apigw.update_domain(a["domain_name"], a["patch_ops"]),
         "create_base_path": lambda a: s.apigw.create_base_path(a["domain_name"], a["base_path"], a["api_id"],
                                                                a["stage"]),
@@ -96,26 +100,29 @@ def _host(api_id: str | None, region: str) -> str | None:
 
 
 def _put_definition(s: Services, config: Mapping[str, Any], doc: dict, existing: dict | None,
-                    arns: Mapping[tuple[str, str], str], ui: UI) -> str:
-    """Import or overwrite the API; returns its id. A new API whose definition needs its own host is created
-    empty first, so that the host (which contains the id) can be filled in."""
+                    arns: Mapping[tuple[str, str], str], ui: UI) -> tuple[str, dict]:
+    """Import or overwrite the API; returns its id and its record. A new API whose definition needs its own host
+    is created empty first, so that the host (which contains the id) can be filled in."""
     api, domain = config["api"], config.get("customDomain")
     entries = (config.get("lambda") or {}).get("entries") or []
     uris = {e["swaggerRef"]: swagger.lambda_uri(s.region, arns[(e["name"], e["alias"])])
             for e in entries if e.get("swaggerRef")}
     api_id = existing["id"] if existing else None
+    record, kind = existing, sp.endpoint_type(api)
     pending = swagger.fill_values(api, domain, _host(api_id, s.region) or "<new api>", uris)
     swagger.check_references(doc, pending)  # every reference is known before anything changes
     if api_id is None and "api.host" in swagger.references(doc) and not domain:
         ui.info(f"Creating REST API {api['name']} (its host is needed in swagger.yaml)")
-        api_id = s.apigw.create_api(api["name"], api.get("description", ""))["id"]
+        record = s.apigw.create_api(api["name"], api.get("description", ""), kind)
+        api_id = record["id"]
     body = swagger.dump(swagger.fill(doc, swagger.fill_values(api, domain, _host(api_id, s.region), uris)))
     if api_id is None:
         ui.info(f"Creating REST API {api['name']} from swagger.yaml")
-        return s.apigw.import_api(body)["id"]
+        record = s.apigw.import_api(body, kind)
+        return record["id"], record
     ui.info(f"Updating REST API {api['name']} ({api_id}) from swagger.yaml")
     s.apigw.overwrite_api(api_id, body)
-    return api_id
+    return api_id, record or {}
 
 
 # ---- after the definition -------------------------------------------------------------------------------------------
@@ -132,8 +139,9 @@ def _permission_actions(s: Services, entries: list[Mapping[str, str]], arns: Map
 def _deploy_stage(s: Services, context: Mapping[str, Any], api: Mapping[str, Any], api_id: str, ui: UI) -> None:
     stage = api["targetStage"]
     ui.info(f"Deploying to stage {stage}")
+    current = s.apigw.stage(api_id, stage)  # before the deployment: what the stage had
     s.apigw.create_deployment(api_id, stage, f"Deployed by {context.get('user') or 'fink'} with fink api")
-    ops = p.stage_ops(api)
+    ops = sp.stage_setting_ops(current, api) + p.stage_ops(api)
     ui.debug(f"Stage patch operations: {ops}")
     s.apigw.update_stage(api_id, stage, ops)
 
@@ -148,12 +156,21 @@ def _usage_plan_actions(s: Services, api: Mapping[str, Any], api_id: str) -> lis
     name = p.usage_plan_name(api["name"], api["targetStage"])
     plan = s.apigw.usage_plan_named(name)
     keys = s.apigw.usage_plan_key_ids(plan["id"]) if plan else []
-    return list(p.plan_usage_plan(plan, keys, name=name, api_id=api_id, stage=api["targetStage"], key_id=key_id))
+    actions = list(p.plan_usage_plan(plan, keys, name=name, api_id=api_id, stage=api["targetStage"], key_id=key_id))
+    if plan is None:  # created with its limits
+        limits = sp.usage_plan_limits(api.get("usagePlan"))
+        return [p.Action(a.kind, a.description, {**a.params, "limits": limits}) for a in actions]
+    ops = sp.usage_plan_limit_ops(plan, api.get("usagePlan"))
+    if ops:
+        actions.append(p.Action("update_usage_plan", f"Updating the throttling and quota of usage plan {name}",
+                                {"plan_id": plan["id"], "patch_ops": ops}))
+    return actions
 
 
 def ensure_custom_domain(s: Services, domain: Mapping[str, Any], api_id: str, stage: str, ui: UI) -> int:
     """Domain with certificate, base path mapping and DNS record; returns the number of changes."""
     name = domain["domainName"]
+    sp.check_domain_certificate(domain, s.region)
     current = s.apigw.domain(name)
     changes = execute(p.plan_domain(current, domain), s, ui)
     mappings = s.apigw.base_path_mappings(name) if current else []  # a new domain has no mappings yet
@@ -180,9 +197,12 @@ def deploy_api(context: Mapping[str, Any], config: Mapping[str, Any], s: Service
     api = config["api"]
     entries = list((config.get("lambda") or {}).get("entries") or [])
     doc, _ = read_definition()
+    if config.get("customDomain"):
+        sp.check_domain_certificate(config["customDomain"], s.region)
     existing = find_api(s.apigw, api["name"])
     arns = _alias_arns(s.lambdas, entries)
-    api_id = _put_definition(s, config, doc, existing, arns, ui)
+    api_id, record = _put_definition(s, config, doc, existing, arns, ui)
+    execute(sp.plan_endpoint(record, api, api_id), s, ui)
     execute(_permission_actions(s, entries, arns, api_id), s, ui)
     _deploy_stage(s, context, api, api_id, ui)
     execute(_usage_plan_actions(s, api, api_id), s, ui)

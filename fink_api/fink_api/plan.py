@@ -152,13 +152,21 @@ def plan_usage_plan(plan: Mapping[str, Any] | None, plan_keys: list[str], *, nam
 
 # ---- custom domain --------------------------------------------------------------------------------------------------
 def plan_domain(current: Mapping[str, Any] | None, domain: Mapping[str, Any]) -> tuple[Action, ...]:
-    name = domain["domainName"]
+    name, kind = domain["domainName"], domain.get("endpointType", "EDGE")
     if current is None:
-        return (Action("create_domain", f"Creating custom domain {name}",
+        return (Action("create_domain", f"Creating {kind.lower()} custom domain {name}",
                        {"domain_name": name, "certificate_name": domain["certificateName"],
-                        "certificate_arn": domain["certificateArn"]}),)
-    ops = [{"op": "replace", "path": f"/{key}", "value": domain[key]}
-           for key in ("certificateName", "certificateArn") if current.get(key) != domain[key]]
+                        "certificate_arn": domain["certificateArn"], "endpoint_type": kind}),)
+    types = (current.get("endpointConfiguration") or {}).get("types") or ["EDGE"]
+    if types != [kind]:
+        from fink.errors import ConfigError
+        raise ConfigError(f"Custom domain {name} is {types[0]}, the config says {kind}; fink does not change the "
+                          "endpoint type of an existing domain (its DNS target changes).",
+                          hint=f"Set customDomain.endpointType to {types[0]}, or delete the domain (aws apigateway "
+                               f"delete-domain-name --domain-name {name}) and deploy again.")
+    prefix = "regionalC" if kind == "REGIONAL" else "c"
+    ops = [{"op": "replace", "path": f"/{prefix}{key[1:]}", "value": domain[key]}
+           for key in ("certificateName", "certificateArn") if current.get(prefix + key[1:]) != domain[key]]
     if not ops:
         return ()
     return (Action("update_domain", f"Updating the certificate of custom domain {name}",
@@ -191,9 +199,13 @@ def dotted(name: str) -> str:
 
 
 def record_for(record_name: str, domain: Mapping[str, Any]) -> dict[str, Any]:
-    """An alias A record to the domain's CloudFront target when AWS names its zone, else a CNAME."""
-    target = domain.get("distributionDomainName") or domain.get("regionalDomainName")
-    zone = domain.get("distributionHostedZoneId") or domain.get("regionalHostedZoneId")
+    """An alias A record to the domain's target (CloudFront for EDGE, the regional name for REGIONAL) when AWS
+    names its zone, else a CNAME."""
+    if ((domain.get("endpointConfiguration") or {}).get("types") or ["EDGE"])[0] == "REGIONAL":
+        target, zone = domain.get("regionalDomainName"), domain.get("regionalHostedZoneId")
+    else:
+        target = domain.get("distributionDomainName") or domain.get("regionalDomainName")
+        zone = domain.get("distributionHostedZoneId") or domain.get("regionalHostedZoneId")
     if zone:
         return {"Name": dotted(record_name), "Type": "A",
                 "AliasTarget": {"HostedZoneId": zone, "DNSName": dotted(target), "EvaluateTargetHealth": False}}

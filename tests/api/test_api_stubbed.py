@@ -85,7 +85,10 @@ DOMAIN = {"domainName": "pets.example.com", "certificateName": "old", "certifica
 
 def _stub_apigateway(ag: Stubber) -> None:
     ag.add_response("get_rest_apis", {"items": [{"id": "other", "name": "someone-else"}]}, {})
-    ag.add_response("import_rest_api", {"id": API_ID, "name": "fink-pets"}, {"body": ANY, "failOnWarnings": True})
+    ag.add_response("import_rest_api", {"id": API_ID, "name": "fink-pets"}, {
+        "body": ANY, "failOnWarnings": True, "parameters": {"endpointConfigurationTypes": "EDGE"}})
+    ag.add_client_error("get_stage", "NotFoundException", http_status_code=404,
+                        expected_params={"restApiId": API_ID, "stageName": "prod"})
     ag.add_response("create_deployment", {"id": "dep1"}, {"restApiId": API_ID, "stageName": "prod",
                                                           "description": ANY})
     ag.add_response("update_stage", {"stageName": "prod"}, {"restApiId": API_ID, "stageName": "prod",
@@ -171,6 +174,9 @@ def test_swagger2_redeploy_overwrites_and_creates_nothing_twice(project, stubbed
                                                      "failOnWarnings": True, "body": ANY})
     for name, alias in (("pets-reader", "ACTIVE"), ("pets-admin", "LIVE")):
         lam.add_response("get_policy", {"Policy": _policy(granted)}, {"FunctionName": name, "Qualifier": alias})
+    ag.add_response("get_stage", {"stageName": "prod", "methodSettings": {
+        "*/*": {"metricsEnabled": True}, "~1pets~1{id}/GET": {"cachingEnabled": True}}},
+        {"restApiId": API_ID, "stageName": "prod"})
     ag.add_response("create_deployment", {"id": "dep2"}, {"restApiId": API_ID, "stageName": "prod",
                                                           "description": ANY})
     ag.add_response("update_stage", {"stageName": "prod"}, {"restApiId": API_ID, "stageName": "prod",

@@ -64,6 +64,8 @@ NEW_KEYS = {  # issue 15: settings the peers offer; each must be in the referenc
     "lambda": ["lambda.layers", "lambda.tags", "lambda.tracing", "lambda.reservedConcurrency", "lambda.deadLetterArn",
                "lambda.destinations", "lambda.ephemeralStorage", "lambda.kmsKeyArn", "lambda.functionUrl",
                "lambda.functionUrl.authType", "lambda.keepVersions"],
+    "api": ["api.endpointType", "api.stageVariables", "api.usagePlan", "api.accessLogging.destinationArn",
+            "api.accessLogging.format", "customDomain.endpointType"],
 }
 
 
