@@ -58,8 +58,18 @@ def asg_sizes(template: Mapping[str, Any], parameters: Mapping[str, str], logica
 
 def _wait(context: dict, config: dict, check: Callable[[], bool], what: str) -> None:
     timeout = float((config.get("deployment") or {}).get("timeout", 3600))
-    Poller(context["_clock"], Backoff(initial=2.0, factor=1.5, maximum=15.0, timeout=timeout)).poll(
-        lambda: True if check() else None, what=what)
+    ui, clock = context["_ui"], context["_clock"]
+    started = clock.monotonic()
+
+    def step() -> bool | None:
+        if check():
+            return True
+        ui.progress(f"Waiting for {what} ({int(clock.monotonic() - started)}s)" if ui.is_tty else f"Waiting for {what}")
+        return None
+    try:
+        Poller(clock, Backoff(initial=2.0, factor=1.5, maximum=15.0, timeout=timeout)).poll(step, what=what)
+    finally:
+        ui.end_status()
 
 
 def _targets(context: dict, stack_name: str) -> tuple[CloudFormation, Targets]:

@@ -101,8 +101,14 @@ class Deployer:
                 raise FinkError(f"The update of '{name}' failed: {reason}",
                                 hint="Fix the cause and run `lambda deploy` again.")
             ready = conf.get("State", "Active") == "Active" and conf.get("LastUpdateStatus", "Successful") == "Successful"
+            if not ready:
+                self.ui.progress(f"{name}: waiting for Lambda (state {conf.get('State')}, last update "
+                                 f"{conf.get('LastUpdateStatus')})")
             return conf if ready else None
-        return Poller(self.clock, WAIT).poll(step, what=f"function '{name}' to be ready")
+        try:
+            return Poller(self.clock, WAIT).poll(step, what=f"function '{name}' to be ready")
+        finally:
+            self.ui.end_status()
 
     def create(self) -> None:
         params = {"FunctionName": self.spec.name, "Code": self.code(), "Publish": False,

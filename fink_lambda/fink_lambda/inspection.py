@@ -10,7 +10,8 @@ from fink.ui import UI
 
 from .seam_lambda import ALIAS, LambdaSeam
 
-__all__ = ["list_functions", "list_table", "function_rows", "show_info", "show_metrics", "METRICS", "info_lines"]
+__all__ = ["list_functions", "list_table", "function_rows", "show_info", "show_metrics", "METRICS", "info_lines",
+           "info_data"]
 
 METRICS = ("Duration", "Errors", "Invocations", "Throttles")
 LIST_HEADERS = ("Name", "Memory", "Timeout", "Role", "Active version", "Last modified", "CodeSha256")
@@ -66,6 +67,21 @@ def info_lines(conf: Mapping[str, Any], alias: Mapping[str, Any] | None, version
     return lines
 
 
+def info_data(conf: Mapping[str, Any], alias: Mapping[str, Any] | None, versions: list[int],
+              statements: list[dict[str, Any]], events: list[tuple[str, str]]) -> dict[str, Any]:
+    """The ``lambda info --json`` document (pure): the same facts as :func:`info_lines`."""
+    return {
+        **{key: conf.get(key) for key in ("FunctionName", "Runtime", "Handler", "MemorySize", "Timeout", "Role",
+                                          "CodeSha256")},
+        "ActiveVersion": alias["FunctionVersion"] if alias else None, "Versions": versions,
+        "Permissions": [{"Sid": st.get("Sid"), "Principal": (st.get("Principal") or {}).get("Service",
+                                                                                            st.get("Principal")),
+                         "SourceArn": (st.get("Condition") or {}).get("ArnLike", {}).get("AWS:SourceArn")}
+                        for st in statements],
+        "Events": [{"Source": what, "State": state} for what, state in events],
+    }
+
+
 def show_info(context: Mapping[str, Any], config: Mapping[str, Any]) -> int:
     from .wiring import event_states
     ui: UI = context["_ui"]
@@ -77,7 +93,11 @@ def show_info(context: Mapping[str, Any], config: Mapping[str, Any]) -> int:
     alias = seam.get_alias(name)
     statements = seam.get_policy(name) if alias else []
     events = event_states(context, config) if alias else []
-    ui.lines(info_lines(found["Configuration"], alias, seam.numbered_versions(name), statements, events))
+    facts = (found["Configuration"], alias, seam.numbered_versions(name), statements, events)
+    if context["_arguments"].get("--json"):
+        ui.json(info_data(*facts))
+    else:
+        ui.lines(info_lines(*facts))
     return 0
 
 
@@ -88,6 +108,10 @@ def show_metrics(context: Mapping[str, Any], name: str, region: str | None) -> i
     start = end - timedelta(days=1)
     seam = MetricsSeam(context["_awsclient"], region)
     values = {metric: seam.sum_of(name, metric, start, end) for metric in METRICS}
+    if context["_arguments"].get("--json"):
+        ui.json({"FunctionName": name, "Start": start.isoformat(), "End": end.isoformat(),
+                 **{metric: int(value) for metric, value in values.items()}})
+        return 0
     ui.print(name)
     for metric, value in values.items():
         ui.print(f"    {metric} {int(value)}" + (" ms" if metric == "Duration" else ""))

@@ -13,6 +13,7 @@ import pytest
 
 from fink.s3 import sha256_b64
 from fink_bundler import bundler, deps
+from fink_testtools.programs import requires_program
 
 
 def _sample(project, tinydep) -> Path:
@@ -137,7 +138,7 @@ def test_changed_requirements_are_installed_again_even_with_keep(aws, project, t
         assert zf.read("tinydep/__init__.py") == b'VERSION = "2.0"\n'
 
 
-@pytest.mark.skipif(shutil.which("npm") is None, reason="npm is not installed: the nodejs bundling needs it")
+@requires_program("npm", "by the bundler to install package.json dependencies")
 def test_nodejs_bundle_installs_production_dependencies_in_a_copy(aws, project, run_cli, listing, golden):
     folder = project("bundler_node")
     (folder / "node_modules").mkdir()

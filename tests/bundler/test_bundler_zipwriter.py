@@ -3,7 +3,6 @@ chunked compression of large files, more than 65535 members."""
 from __future__ import annotations
 
 import random
-import shutil
 import subprocess
 import zipfile
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from fink_bundler.zipwriter import CHUNK, Member, write_zip
+from fink_testtools.programs import requires_program
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def test_large_members_round_trip_and_the_bytes_do_not_depend_on_the_core_count(
     assert stats.zipped_size < stats.unzipped_size / 2
 
 
-@pytest.mark.skipif(shutil.which("unzip") is None, reason="the unzip tool is not installed")
+@requires_program("unzip", "to check that the standard unzip tool accepts fink's archives")
 def test_unzip_accepts_the_archive_and_restores_executable_bits(tmp_path, big_file):
     archive = tmp_path / "out.zip"
     write_zip(str(archive), _members(big_file))

@@ -10,6 +10,7 @@ import pytest
 
 from fink.awsclient import AWSClient
 from fink_testtools.golden import assert_golden
+from fink_testtools.programs import requires_program
 
 STACK = "fink-test-simple"
 GOLDEN = Path(__file__).parent / "golden"
@@ -200,8 +201,7 @@ def test_dot_with_system_dot_missing_says_what_to_install(aws, project, run_cli,
     assert (folder / "cloudformation.dot").exists() and not (folder / "cloudformation.svg").exists()
 
 
-@pytest.mark.skipif(shutil.which("dot") is None, reason="no system graphviz `dot` on PATH (.ci/run installs it); "
-                                                        "the default renderer graphviz-pure is tested above")
+@requires_program("dot", "for --system-dot (the default renderer graphviz-pure is tested above)")
 def test_dot_with_system_dot_uses_it(aws, project, run_cli, fake_clock):
     folder = project("cloud_simple")
     result = run_cli("cloud", "dot", "--system-dot", clock=fake_clock)

@@ -14,6 +14,7 @@ import boto3
 import pytest
 
 from fink.awsclient import AWSClient
+from fink_testtools.programs import requires_program
 
 RESOURCES = Path(__file__).resolve().parents[1] / "resources"
 
@@ -86,6 +87,7 @@ def test_two_folders_give_identical_bundles_and_no_redeploy(python_project, aws,
     assert printed.exit_code == 0 and f"CodeSha256: {code_sha(other / 'bundle.zip')}" in printed.stdout
 
 
+@requires_program("npm", "by the bundler to install package.json dependencies")
 def test_nodejs_function_bundled_with_npm_production_dependencies(aws, role, project, run_cli, fake_clock):
     folder = project("lambda_nodejs")
     build_npm_tarball(folder / "vendor", "tiny", 'exports.alive = () => "alive";\n')

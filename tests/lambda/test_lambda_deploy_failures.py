@@ -126,11 +126,11 @@ def test_vpc_configuration_is_sent(sample, aws, run_cli, fake_clock, edit_config
     assert client.call_counts["lambda.UpdateFunctionConfiguration"] == 0
 
 
-def _deployer(awsclient, fake_clock, tmp_path):
+def _deployer(awsclient, fake_clock, tmp_path, ui=None):
     from fink.ui import UI
     from fink_lambda.deploy import Bundle, Deployer
     from fink_lambda.deploy_plan import FunctionSpec
-    context = {"_ui": UI(), "_clock": fake_clock, "_awsclient": awsclient}
+    context = {"_ui": ui or UI(), "_clock": fake_clock, "_awsclient": awsclient}
     return Deployer(context, {"deployment": {"region": "eu-west-1"}},
                     FunctionSpec(NAME, "arn:aws:iam::123456789012:role/r", "h.h", "python3.12"),
                     Bundle(str(tmp_path / "b.zip"), "sha", 1))
@@ -142,9 +142,13 @@ def test_waits_on_the_clock_until_the_update_finished(fake_clock, tmp_path, monk
     stubber = Stubber(client.get_client("lambda", "eu-west-1"))
     for status in ("InProgress", "InProgress", "Successful"):
         stubber.add_response("get_function_configuration", {"State": "Active", "LastUpdateStatus": status})
+    import io
+    from fink.ui import UI
+    err = io.StringIO()  # not a TTY: a CI log gets one plain line per state, not one per poll
     with stubber:
-        conf = _deployer(client, fake_clock, tmp_path).wait_ready()
+        conf = _deployer(client, fake_clock, tmp_path, UI(io.StringIO(), err, environ={})).wait_ready()
     assert conf["LastUpdateStatus"] == "Successful" and fake_clock.sleeps == [1.0, 1.5]
+    assert err.getvalue() == "fink-test-function: waiting for Lambda (state Active, last update InProgress)\n"
 
 
 def test_a_failed_update_is_an_error_with_the_reason(fake_clock, tmp_path, monkeypatch):

@@ -126,6 +126,10 @@ def test_info_shows_alias_versions_policy_and_events(deployed, run_cli, fake_clo
     assert f"function:   {NAME}" in lines and "ACTIVE:     version 1" in lines and "versions:   1" in lines
     assert any("events.amazonaws.com from arn:aws:events:eu-west-1:123456789012:rule/fink-tick" in l for l in lines)
     assert "  rule fink-tick: wired" in lines and "  rule fink-tock: not wired" in lines
+    data = json.loads(cli(run_cli, fake_clock, "info", "--json").stdout)  # the same facts for scripts
+    assert data["FunctionName"] == NAME and data["ActiveVersion"] == "1" and data["Versions"] == [1]
+    assert {"Source": "rule fink-tock", "State": "not wired"} in data["Events"]
+    assert data["Permissions"][0]["Principal"] == "events.amazonaws.com"
 
 
 def test_metrics_sum_the_last_day(deployed, run_cli):
@@ -141,3 +145,6 @@ def test_metrics_sum_the_last_day(deployed, run_cli):
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [NAME, "    Duration 1234 ms", "    Errors 2", "    Invocations 12",
                                           "    Throttles 0"]
+    data = json.loads(run_cli("lambda", "metrics", NAME, "--json", clock=FakeClock(now)).stdout)
+    assert (data["FunctionName"], data["Duration"], data["Errors"], data["Invocations"], data["Throttles"]) == \
+        (NAME, 1234, 2, 12, 0)
