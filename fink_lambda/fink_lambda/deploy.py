@@ -172,7 +172,8 @@ def deploy_function(context: Mapping[str, Any], config: Mapping[str, Any]) -> in
     _ping_and_activate(context, config, deployer.seam, spec.name, version, moved=moved)
     apply_alias_settings(deployer.seam, ui, config["lambda"])
     keep = config["lambda"].get("keepVersions", DEFAULT_KEEP_VERSIONS)
-    if moved and keep and not _is_edge(config["lambda"]):
+    # versions are numbered 1, 2, ...: while the newest is <= keep there is nothing to prune (and no call to make)
+    if moved and keep and (version or "0").isdigit() and int(version) > int(keep) and not _is_edge(config["lambda"]):
         prune_versions(deployer.seam, ui, spec.name, int(keep))
     return 0
 

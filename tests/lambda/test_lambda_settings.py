@@ -155,7 +155,9 @@ def test_old_versions_are_pruned_but_aliased_ones_kept(sample, run_cli, fake_clo
     edit_config(lambda d: d["lambda"]["lambda"].update(keepVersions=2))
     for n in range(4):
         sample.files["handler.py"] = f"def handle(event, context):\n    return 'alive {n}'\n"
-        deploy(run_cli, fake_clock)
+        log, _ = _logged(run_cli, fake_clock)
+        # while the newest version number is <= keepVersions there is nothing to prune: no call is made
+        assert ("ListVersionsByFunction" in log.operations("lambda")) is (n + 1 > 2)
         if n == 0:
             lam().create_alias(FunctionName=NAME, Name="stable", FunctionVersion="1")
     versions = [v["Version"] for v in lam().list_versions_by_function(FunctionName=NAME)["Versions"]]
