@@ -223,3 +223,14 @@ def test_acm_lookup_asks_for_every_key_type(aws):
                                                                    "KeyAlgorithm": "EC_prime256v1"}},
                           {"CertificateArn": arn})
         assert [c["CertificateArn"] for c in LookupAWS(client).certificates()] == [arn]
+
+
+def test_tolerant_plugin_default_never_fails_whatever_lookup_types_are_enabled(aws, temp_folder, run_cli):
+    """The slack plugin's default webhook is a tolerant parameter lookup: with only 'stack' lookups enabled it is
+    left unset instead of failing the run (issue 12)."""
+    for enabled in (["stack"], [], ["acm"]):
+        _write_config(temp_folder, {"cloud": {"x": 1},
+                                    "plugins": {"fink_lookups": {"defaults": {"lookups": enabled}}}})
+        result = _config(run_cli, "cloud")
+        assert result.exit_code == 0, (enabled, result.stderr)
+        assert "not enabled" not in result.stderr
