@@ -255,9 +255,16 @@ def _apply_update_policy(ui: Any, cfn: CloudFormation, plan: Plan, stack_id: str
     if plan.change_set_type != "UPDATE":
         return
     if during is not None:
-        ui.info("Applying the stack policy for this update" + (
-            " (--override-stack-policy: every update action allowed)" if during is not policy else ""))
+        ui.info("Applying the stack policy for this update: " + _policy_source(during))
     cfn.set_stack_policy(stack_id, json.dumps(during or policy))
+
+
+def _policy_source(during: dict) -> str:
+    """Which policy was really applied for the update (the message must not claim a flag that was not given)."""
+    from .template import OVERRIDE_POLICY
+    if during is OVERRIDE_POLICY:
+        return "--override-stack-policy (every update action allowed)"
+    return "get_stack_policy_during_update() of cloudformation.py"
 
 
 def _failure_hint(change_set_type: str) -> str:

@@ -132,3 +132,22 @@ def test_bad_values_are_config_errors_naming_the_keys_before_any_call(aws, proje
                  "cloud.parameters.X: a list holding null", "cloud.parameters.Y: nan"):
         assert line in result.stderr
     assert not [op for op in awsclient.call_counts if op.startswith("cloudformation.")]
+
+
+def test_policy_message_names_the_policy_really_applied(aws, project, run_cli, fake_clock, monkeypatch):
+    monkeypatch.setenv("ENV", "dev")
+    folder = project("cloud_secret")
+    with open(folder / "cloudformation.py", "a", encoding="utf-8") as fh:
+        fh.write("\n\ndef get_stack_policy_during_update():\n"
+                 "    return {'Statement': [{'Effect': 'Allow', 'Action': 'Update:*', 'Principal': '*',"
+                 " 'Resource': '*'}]}\n")
+    _config(folder, Token="t1")
+    assert run_cli("cloud", "deploy", clock=fake_clock).exit_code == 0
+    _config(folder, Token="t2")
+    custom = run_cli("cloud", "deploy", clock=fake_clock)
+    assert custom.exit_code == 0, custom.output
+    assert "Applying the stack policy for this update: get_stack_policy_during_update()" in custom.stderr
+    assert "--override-stack-policy" not in custom.stderr
+    _config(folder, Token="t3")
+    override = run_cli("cloud", "deploy", "--override-stack-policy", clock=fake_clock)
+    assert "for this update: --override-stack-policy (every update action allowed)" in override.stderr
