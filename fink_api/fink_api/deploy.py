@@ -82,9 +82,8 @@ def read_definition(folder: str = ".") -> tuple[dict, str]:
     if not os.path.isfile(path):
         raise ConfigError(f"No {swagger.SWAGGER_FILE} in {os.path.abspath(folder)}.",
                           hint="api deploy reads the API definition (Swagger 2.0 or OpenAPI 3) from swagger.yaml.")
-    with open(path, encoding="utf-8") as fh:
-        text = fh.read()
-    return swagger.load_definition(text), path
+    from fink.loaders import read_text
+    return swagger.load_definition(read_text(path)), path
 
 
 def _alias_arns(lambdas: LambdaAliases, entries: list[Mapping[str, str]]) -> dict[tuple[str, str], str]:
