@@ -121,6 +121,10 @@ def botocore_error(exc: BaseException, what: str = "") -> FinkError:
     if names & {"botocore.exceptions.EndpointConnectionError", "botocore.exceptions.ConnectionError",
                 "botocore.exceptions.HTTPClientError", "botocore.exceptions.ConnectionClosedError"}:
         return AWSError(f"{prefix}could not connect to AWS{where}.", hint=NETWORK_HINT, code="ConnectionError")
+    if "botocore.parsers.ResponseParserError" in names:
+        return AWSError(f"{prefix}the answer from AWS{where} could not be read (not the expected format).",
+                        hint="Check AWS_ENDPOINT_URL: it must point at AWS or an AWS emulator; then run the command "
+                             "again.", code="ResponseParserError")
     if "botocore.exceptions.UnknownServiceError" in names or "botocore.exceptions.InvalidRegionError" in names:
         return ConfigError(f"{prefix}{exc}", hint="Check the region and the AWS service names in your config.")
     if "botocore.exceptions.ClientError" in names:
@@ -192,7 +196,8 @@ def _shlex(exc: BaseException) -> FinkError:
 _TABLE: list[tuple[Callable[[BaseException, set[str]], bool], Callable[[BaseException], FinkError]]] = [
     (lambda e, n: "builtins.SystemExit" in n, _system_exit),
     (lambda e, n: "builtins.KeyboardInterrupt" in n, _keyboard_interrupt),
-    (lambda e, n: any(name.startswith("botocore.exceptions.") for name in n), botocore_error),
+    (lambda e, n: any(name.startswith(("botocore.exceptions.", "botocore.parsers.")) for name in n),
+     botocore_error),
     (lambda e, n: "builtins.RecursionError" in n, _recursion),
     (lambda e, n: "builtins.UnicodeError" in n, _unicode),
     (lambda e, n: "builtins.OSError" in n, _os_error),

@@ -100,8 +100,12 @@ def _policy_from(module: ModuleType | None, name: str, default: dict[str, Any]) 
     func = getattr(module, name, None) if module else None
     if not callable(func):
         return default
-    policy = func()
-    return json.loads(policy) if isinstance(policy, str) else dict(policy)
+    try:
+        policy = func()
+        return json.loads(policy) if isinstance(policy, str) else dict(policy)
+    except Exception as exc:  # user code: name it (SystemExit/KeyboardInterrupt go to the error map)
+        raise ConfigError(f"{name}() in {TEMPLATE_FILE} failed: {type(exc).__name__}: {exc}",
+                          hint="It must return the stack policy as a dict or JSON text.") from exc
 
 
 def stack_policies(module: ModuleType | None, override: bool) -> tuple[dict[str, Any], dict[str, Any] | None]:
