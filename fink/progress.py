@@ -27,6 +27,11 @@ class Changes:
         if step in self.pending:
             self.pending.remove(step)
 
+    def complete(self, step: str) -> None:
+        """The pending ``step`` is finished (whether or not it had to change anything)."""
+        if step in self.pending:
+            self.pending.remove(step)
+
     def summary(self, finish: str) -> str:
         lines = ["The command stopped after changing: " + "; ".join(self.done) + "."]
         if self.pending:
