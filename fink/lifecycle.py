@@ -142,8 +142,10 @@ def run_lifecycle(run: Run) -> int:
     except FinkError as exc:
         _fail(context, config, str(exc), run.ui)
         raise
-    except Exception as exc:
-        _fail(context, config, f"{type(exc).__name__}: {exc}", run.ui)
+    except BaseException as exc:  # SystemExit/KeyboardInterrupt from user code end the run too
+        from .error_map import translate
+        error = translate(exc)
+        _fail(context, config, str(error) if error else f"{type(exc).__name__}: {exc}", run.ui)
         raise
     finally:
         hooks.close()

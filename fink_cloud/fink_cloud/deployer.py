@@ -26,7 +26,7 @@ from .params import (SECRETS_METADATA, ParameterChange, check_parameters, check_
 from .template import MAX_BODY_BYTES, load_template, stack_policies
 
 __all__ = ["Plan", "make_plan", "execute_plan", "discard_plan", "check_deployable", "parameter_table",
-           "outputs_of", "timeout_of"]
+           "outputs_of", "timeout_of", "ChangeSetGuard"]
 
 _BLOCKED = {
     "ROLLBACK_COMPLETE": ("Stack '{name}' is in ROLLBACK_COMPLETE: its creation failed and it cannot be updated.",
@@ -205,13 +205,77 @@ def discard_plan(plan: Plan, cfn: CloudFormation) -> None:
             cfn.delete_stack(stack["StackId"])
 
 
+class ChangeSetGuard:
+    """No debris: from "change set ready" until ExecuteChangeSet has been sent, any failure or interrupt deletes the
+    change set (and the empty REVIEW_IN_PROGRESS stack of a new one). An interrupt while ExecuteChangeSet is in
+    flight reads back whether it was executed: if not, the change set goes too; if so, the update is running."""
+
+    def __init__(self, plan: Plan, cfn: CloudFormation, ui: Any):
+        self.plan, self.cfn, self.ui = plan, cfn, ui
+        self.sent = False
+        self._closed = False
+
+    def __enter__(self) -> "ChangeSetGuard":
+        return self
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
+        if exc is None or self.sent or self._closed or self.plan.change_set is None:
+            return False
+        self._closed = True
+        try:
+            discard_plan(self.plan, self.cfn)
+            self.ui.info(f"Deleted the unexecuted change set of stack '{self.plan.stack_name}': nothing was changed.")
+        except FinkError as error:
+            self.ui.warn(f"Could not delete the change set {self.plan.change_set['ChangeSetId']}: {error.message} "
+                         f"Delete it with `aws cloudformation delete-change-set --change-set-name "
+                         f"{self.plan.change_set['ChangeSetId']}`.")
+        return False
+
+    def execute(self) -> None:
+        """Send ExecuteChangeSet; an interrupt during the call is resolved by reading the change set back."""
+        from fink.checkpoints import checkpoint
+        checkpoint("change-set-ready")
+        try:
+            self.cfn.execute_change_set(self.plan.ids)
+        except GracefulExit:
+            self.sent = self._was_executed()
+            if self.sent:
+                self.ui.warn(_running_message(self.plan.stack_name))
+            raise
+        self.sent = True
+
+    def _was_executed(self) -> bool:
+        try:
+            change_set = self.cfn.describe_change_set(self.plan.ids)
+        except FinkError:
+            return True  # gone or unreadable: assume the update runs, and say so
+        return change_set.get("ExecutionStatus", "AVAILABLE") != "AVAILABLE"
+
+
+def _running_message(stack_name: str) -> str:
+    return (f"The update of stack '{stack_name}' may still be running in CloudFormation. Watch it with "
+            f"`aws cloudformation describe-stacks --stack-name {stack_name}` (or the console) and run `cloud deploy` "
+            "again when it has finished.")
+
+
 def outputs_of(stack: dict[str, Any] | None) -> dict[str, str]:
     return {o["OutputKey"]: o["OutputValue"] for o in (stack or {}).get("Outputs", [])}
 
 
 # ---- executing ------------------------------------------------------------------------------------------------
-def execute_plan(context: dict, config: dict, cfn: CloudFormation, plan: Plan) -> str:
-    """Execute the change set, follow the stack and apply the stack policy; returns the final status."""
+def execute_plan(context: dict, config: dict, cfn: CloudFormation, plan: Plan,
+                 guard: ChangeSetGuard | None = None) -> str:
+    """Execute the change set, follow the stack and apply the stack policy; returns the final status.
+
+    Until ExecuteChangeSet has been sent, ``guard`` (one is made when none is handed in) deletes the change set
+    on any failure or interrupt."""
+    ui = context["_ui"]
+    guard = guard or ChangeSetGuard(plan, cfn, ui)
+    with guard:
+        return _execute(context, config, cfn, plan, guard)
+
+
+def _execute(context: dict, config: dict, cfn: CloudFormation, plan: Plan, guard: ChangeSetGuard) -> str:
     ui = context["_ui"]
     policy, during = stack_policies(plan.module, bool(context["_arguments"].get("--override-stack-policy")))
     if plan.creates_stack:
@@ -225,7 +289,7 @@ def execute_plan(context: dict, config: dict, cfn: CloudFormation, plan: Plan) -
     try:
         if not plan.creates_stack:
             _apply_update_policy(ui, cfn, plan, stack_id, policy, during)
-            cfn.execute_change_set(plan.ids)
+            guard.execute()
             ui.info(f"{'Creating' if plan.change_set_type == 'CREATE' else 'Updating'} stack '{plan.stack_name}' ...")
         status = _follow(cfn, ui, watcher, plan)
         if status not in SUCCESS_STATUSES:
@@ -281,7 +345,9 @@ def _failure_hint(change_set_type: str) -> str:
 
 def _follow(cfn: CloudFormation, ui: Any, watcher: StackWatcher, plan: Plan) -> str:
     """Follow the stack; on SIGINT/SIGTERM cancel an update and follow its rollback, then re-raise."""
+    from fink.checkpoints import checkpoint
     try:
+        checkpoint("stack-changing")
         return watcher.watch()
     except GracefulExit as exc:
         if plan.change_set_type == "CREATE":
@@ -299,7 +365,7 @@ def _cancel_update(cfn: CloudFormation, ui: Any, watcher: StackWatcher, plan: Pl
     try:
         cfn.cancel_update(plan.stack_name)
     except FinkError as error:
-        ui.warn(f"Could not cancel the update: {error.message}")
+        ui.warn(f"Could not cancel the update: {error.message} {_running_message(plan.stack_name)}")
         return
     status = watcher.watch()
     ui.info(f"Stack '{plan.stack_name}' is now {status}.")

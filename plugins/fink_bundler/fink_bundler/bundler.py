@@ -210,7 +210,11 @@ def _stack_output_bytes(outputs: Any) -> bytes:
 
 
 def _script_command(script: str, workdir: str) -> list[str]:
-    args = shlex.split(script)
+    try:
+        args = shlex.split(script)
+    except ValueError as exc:  # an unbalanced quote or a trailing backslash
+        raise ConfigError(f"The preBundle script '{script}' cannot be split into words: {exc}.",
+                          hint="Balance the quotes (or escape them with \\) in bundling.preBundle.") from None
     if not args:
         raise ConfigError("bundling.preBundle holds an empty script.")
     path = os.path.join(workdir, args[0])
