@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from fink.s3 import sha256_b64
 from fink_bundler.zipwriter import CHUNK, Member, write_zip
 
 
@@ -41,6 +42,7 @@ def test_large_members_round_trip_and_the_bytes_do_not_depend_on_the_core_count(
         assert [(i.filename, i.date_time, oct(i.external_attr >> 16)) for i in zf.infolist()] == [
             ("a/big.txt", (1980, 1, 1, 0, 0, 0), "0o100644"), ("empty", (1980, 1, 1, 0, 0, 0), "0o100644"),
             ("run.sh", (1980, 1, 1, 0, 0, 0), "0o100755"), ("unicodé.txt", (1980, 1, 1, 0, 0, 0), "0o100644")]
+    assert stats.sha256 == sha256_b64(one.read_bytes())  # hashed while writing, never read back
     assert stats.files == 4 and stats.unzipped_size == big_file.stat().st_size + 10 + 2
     assert stats.zipped_size < stats.unzipped_size / 2
 

@@ -37,7 +37,6 @@ from typing import Any
 
 from fink import fink_signals
 from fink.errors import ConfigError, FinkError
-from fink.s3 import sha256_b64
 
 from .collect import Collector, Ignore, load_ignore_patterns
 from .deps import CACHE_DIR, Installed, install_node, install_python, is_install_noise
@@ -123,8 +122,7 @@ def _write(collector: Collector, zip_path: str, limit_unzipped: bool, ui: Any) -
     if limit_unzipped:
         check_unzipped(sum(m.length for m in members))
     stats = write_zip(zip_path, members)
-    with open(zip_path, "rb") as fh:
-        sha = sha256_b64(fh.read())
+    sha = stats.sha256
     if ui is not None:
         ui.debug(f"bundled {stats.files} files, {_mb(stats.unzipped_size)} unzipped, {_mb(stats.zipped_size)} "
                  f"zipped: {zip_path}")

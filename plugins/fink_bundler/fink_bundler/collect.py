@@ -127,7 +127,8 @@ class Collector:
                               hint="Fix the path in the configuration (paths are relative to the working folder).")
         target = safe_target(target, what)
         if os.path.isdir(path):
-            self._walk(path, target, {os.path.realpath(path)}, user_files)
+            real = os.path.realpath(path)
+            self._walk(path, real, target, {real}, user_files)
         else:
             self._add_file(path, _join(target, os.path.basename(path)), user_files)
 
@@ -150,7 +151,9 @@ class Collector:
         executable = bool(info.st_mode & 0o111)
         self.add(Member(name, source=path, executable=executable, size=info.st_size), path, _identity(info))
 
-    def _walk(self, folder: str, prefix: str, ancestors: set[str], user_files: bool) -> None:
+    def _walk(self, folder: str, real: str, prefix: str, ancestors: set[str], user_files: bool) -> None:
+        """Walk ``folder`` (whose resolved path is ``real``) once; only symlinked folders are resolved, which is
+        all a loop check needs: a plain subfolder's resolved path is ``real/<name>``."""
         with os.scandir(folder) as it:
             entries = sorted(it, key=lambda e: e.name)
         for entry in entries:
@@ -164,8 +167,10 @@ class Collector:
                 continue
             if _identity(info) in self._excluded_ids or self.ignore(name, rel, is_dir=True):
                 continue
-            real = os.path.realpath(entry.path)
-            if real in ancestors or _contains(real, os.path.realpath(folder)):
-                raise FinkError(f"Symlink loop: {entry.path} points back to {real}.",
-                                hint="Remove the link or ignore it in .finkignore.")
-            self._walk(entry.path, name, ancestors | {real}, user_files)
+            child = os.path.join(real, entry.name)
+            if entry.is_symlink():
+                child = os.path.realpath(entry.path)
+                if child in ancestors or any(_contains(child, a) for a in ancestors):
+                    raise FinkError(f"Symlink loop: {entry.path} points back to {child}.",
+                                    hint="Remove the link or ignore it in .finkignore.")
+            self._walk(entry.path, child, name, ancestors | {child}, user_files)

@@ -15,6 +15,8 @@ stream for the same level; zlib-ng does not).
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import struct
 import zlib
@@ -67,6 +69,7 @@ class ZipStats:
     files: int
     unzipped_size: int
     zipped_size: int
+    sha256: str = ""  #: base64(sha256(zip bytes)), computed while writing (the zip is never read back)
 
 
 @dataclass
@@ -150,9 +153,23 @@ def _collect(futures: list[Future], batch: list[Member]) -> list[_Done]:
     return [_Done([f.result() for f in futures[1:]], crc, size, _DEFLATED)]
 
 
+class _HashingFile:
+    """Write-through wrapper that hashes every byte written, so the finished zip need not be read back."""
+
+    def __init__(self, fh):
+        self.fh, self.digest = fh, hashlib.sha256()
+
+    def write(self, data) -> None:
+        self.digest.update(data)
+        self.fh.write(data)
+
+    def b64(self) -> str:
+        return base64.b64encode(self.digest.digest()).decode()
+
+
 class _Writer:
     def __init__(self, fh):
-        self.fh, self.offset, self.central, self.count, self.unzipped = fh, 0, [], 0, 0
+        self.fh, self.offset, self.central, self.count, self.unzipped = _HashingFile(fh), 0, [], 0, 0
 
     def add(self, member: Member, done: _Done) -> None:
         name = member.name.encode("utf-8")
@@ -222,4 +239,4 @@ def write_zip(path: str, members: Iterable[Member], *, level: int = COMPRESS_LEV
             os.remove(tmp)
         raise
     pool.shutdown()
-    return ZipStats(writer.count, writer.unzipped, os.path.getsize(path))
+    return ZipStats(writer.count, writer.unzipped, os.path.getsize(path), writer.fh.b64())
