@@ -40,6 +40,7 @@ from fink.errors import ConfigError, FinkError
 
 from .collect import Collector, Ignore, load_ignore_patterns
 from .deps import CACHE_DIR, Installed, install_node, install_python, is_install_noise
+from .membercache import CACHE_SUBDIR, open_cache
 from .zipwriter import write_zip
 
 __all__ = ["register", "deregister", "BundleResult", "build_lambda_bundle", "build_code_bundle", "run_pre_bundle",
@@ -58,6 +59,7 @@ class BundleResult:
     size: int          #: unzipped bytes
     zipped_size: int   #: bytes of the zip
     names: tuple[str, ...]  #: members, in archive order
+    reused: int = 0    #: members copied from the compressed-member cache instead of compressed again
 
 
 def _mb(size: int) -> str:
@@ -121,12 +123,13 @@ def _write(collector: Collector, zip_path: str, limit_unzipped: bool, ui: Any) -
         raise ConfigError("The bundle would be empty.", hint="Check bundling.folders and your ignore patterns.")
     if limit_unzipped:
         check_unzipped(sum(m.length for m in members))
-    stats = write_zip(zip_path, members)
+    stats = write_zip(zip_path, members, cache=open_cache(os.path.join(collector.workdir, CACHE_DIR)))
     sha = stats.sha256
     if ui is not None:
-        ui.debug(f"bundled {stats.files} files, {_mb(stats.unzipped_size)} unzipped, {_mb(stats.zipped_size)} "
-                 f"zipped: {zip_path}")
-    return BundleResult(zip_path, sha, stats.unzipped_size, stats.zipped_size, tuple(m.name for m in members))
+        ui.debug(f"bundled {stats.files} files ({stats.reused} reused from .fink/{CACHE_SUBDIR}), "
+                 f"{_mb(stats.unzipped_size)} unzipped, {_mb(stats.zipped_size)} zipped: {zip_path}")
+    return BundleResult(zip_path, sha, stats.unzipped_size, stats.zipped_size, tuple(m.name for m in members),
+                        stats.reused)
 
 
 def _deps_ui(ui: Any, text: str) -> None:

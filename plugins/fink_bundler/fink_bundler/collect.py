@@ -14,6 +14,7 @@ from typing import Any, Iterable
 
 from fink.errors import ConfigError, FinkError
 
+from .membercache import stamp_of
 from .zipwriter import Member
 
 __all__ = ["Ignore", "Collector", "safe_target", "load_ignore_patterns", "NOISE_DIRS", "NOISE_SUFFIXES"]
@@ -149,7 +150,8 @@ class Collector:
         if not stat.S_ISREG(info.st_mode) or _identity(info) in self._excluded_ids:
             return
         executable = bool(info.st_mode & 0o111)
-        self.add(Member(name, source=path, executable=executable, size=info.st_size), path, _identity(info))
+        self.add(Member(name, source=path, executable=executable, size=info.st_size, stamp=stamp_of(info)), path,
+                 _identity(info))
 
     def _walk(self, folder: str, real: str, prefix: str, ancestors: set[str], user_files: bool) -> None:
         """Walk ``folder`` (whose resolved path is ``real``) once; only symlinked folders are resolved, which is
