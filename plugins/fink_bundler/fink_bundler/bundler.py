@@ -11,12 +11,13 @@ bundling commands):
   script stops the run with its output.
 - ``bundle_init``: builds the bundle and sets ``context['_bundle_file']`` (absolute path of the zip, written to the
   working folder as ``bundling.zip``, default ``bundle.zip``), ``context['_bundle_sha256']`` (base64 sha256 of the
-  zip: the ``CodeSha256`` format) and ``context['_bundle_size']`` (unzipped bytes). ``--keep`` (or the section's
-  ``defaults.keep``) reuses installed dependencies.
+  zip: the ``CodeSha256`` format) and ``context['_bundle_size']`` (unzipped bytes). Installed dependencies are reused
+  while their key (requirements, the files they reference, runtime, platform) is unchanged; the section's
+  ``defaults.keep: false`` installs afresh on every run (``--keep`` forces reuse).
 
 Library API (no lifecycle needed; ``section`` is the tool's config section after lookups):
 
-- ``build_lambda_bundle(section, workdir=None, *, ignore=None, keep=False, ui=None) -> BundleResult``
+- ``build_lambda_bundle(section, workdir=None, *, ignore=None, keep=True, ui=None) -> BundleResult``
 - ``build_code_bundle(section, workdir=None, *, ignore=None, ui=None) -> BundleResult``
 - ``run_pre_bundle(scripts, workdir=None, *, ui=None) -> None``
 - ``check_unzipped(size) -> None`` raises over ``MAX_UNZIPPED`` (the bundler always applies it to lambda bundles).
@@ -104,7 +105,7 @@ def _add_installed(collector: Collector, installed: Installed | None, ui: Any) -
     if installed is None:
         return
     if ui is not None and installed.reused:
-        ui.info(f"reusing installed dependencies in {os.path.relpath(installed.folder, collector.workdir)} (--keep)")
+        ui.info(f"reusing installed dependencies in {os.path.relpath(installed.folder, collector.workdir)} ")
     deps = Collector(collector.workdir, collector.ignore)
     deps.add_path(installed.folder, installed.target, "the installed dependencies", user_files=False)
     for name, member in deps.members.items():
@@ -138,7 +139,7 @@ def _deps_ui(ui: Any, text: str) -> None:
 
 
 def build_lambda_bundle(section: dict, workdir: str | None = None, *, ignore: list[str] | None = None,
-                        keep: bool = False, ui: Any = None) -> BundleResult:
+                        keep: bool = True, ui: Any = None) -> BundleResult:
     """Build a Lambda function's zip from the ``lambda`` config section (see the module docstring)."""
     workdir = os.path.abspath(workdir or os.getcwd())
     collector, zip_path = _new_collector(section, workdir, ignore)
@@ -151,11 +152,12 @@ def build_lambda_bundle(section: dict, workdir: str | None = None, *, ignore: li
         collector.add_data("settings.json", _json_bytes(section["settings"]))
     runtime = function.get("runtime") or "python3.12"
     if runtime.startswith("python") and os.path.isfile(os.path.join(workdir, "requirements.txt")):
-        _deps_ui(ui, f"installing requirements.txt for {runtime} ({_arch_label(function)})")
-        _add_installed(collector, install_python(workdir, runtime, function.get("architectures"), keep), ui)
+        announce = f"installing requirements.txt for {runtime} ({_arch_label(function)})"
+        _add_installed(collector, install_python(workdir, runtime, function.get("architectures"), keep,
+                                                 announce=lambda: _deps_ui(ui, announce)), ui)
     elif runtime.startswith("nodejs") and os.path.isfile(os.path.join(workdir, "package.json")):
-        _deps_ui(ui, "installing package.json dependencies with npm (production only)")
-        _add_installed(collector, install_node(workdir, keep), ui)
+        announce = "installing package.json dependencies with npm (production only)"
+        _add_installed(collector, install_node(workdir, keep, announce=lambda: _deps_ui(ui, announce)), ui)
     return _write(collector, zip_path, True, ui)
 
 
@@ -250,7 +252,7 @@ def on_bundle_init(payload: tuple[dict, dict]) -> None:
     ui = context.get("_ui")
     ignore = load_ignore_patterns(config, os.getcwd())
     if context["tool"] == "lambda":
-        keep = bool((context.get("_arguments") or {}).get("--keep") or _section(section, "defaults").get("keep"))
+        keep = bool((context.get("_arguments") or {}).get("--keep") or _section(section, "defaults").get("keep", True))
         result = build_lambda_bundle(section, ignore=ignore, keep=keep, ui=ui)
     else:
         result = build_code_bundle(section, ignore=ignore, ui=ui)
