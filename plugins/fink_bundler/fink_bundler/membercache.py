@@ -30,7 +30,6 @@ import os
 import shutil
 import threading
 import time
-import uuid
 import zlib
 from dataclasses import dataclass
 from typing import Any, Iterator
@@ -60,12 +59,10 @@ class Hit:
 
 
 def _bundler_version() -> str:
-    try:
-        from importlib.metadata import version
+    """fink's version: a cache written by another release is not trusted (the format may have changed)."""
+    from fink import __version__
 
-        return version("fink-bundler")
-    except Exception:  # noqa: BLE001 - not installed as a distribution: the source tree's version is unknown
-        return "unknown"
+    return __version__
 
 
 def cache_limit() -> int:
@@ -108,7 +105,7 @@ class MemberCache:
     # -- loading ---------------------------------------------------------------------------------------------
     def bind(self, settings: str) -> None:
         """Load the index if it was written by this cache format, this bundler version and these settings."""
-        self.header = {"format": FORMAT, "bundler": _bundler_version(), "settings": settings}
+        self.header = {"format": FORMAT, "fink": _bundler_version(), "settings": settings}
         try:
             with open(os.path.join(self.folder, INDEX), encoding="utf-8") as fh:
                 data = json.load(fh)
@@ -222,7 +219,7 @@ class MemberCache:
         try:
             os.makedirs(self.folder, exist_ok=True)
             self.seq += 1
-            pack = f"pack-{self.seq:06d}-{uuid.uuid4().hex[:8]}.zip"
+            pack = f"pack-{self.seq:06d}-{os.urandom(4).hex()}.zip"
             _link_or_copy(zip_path, os.path.join(self.folder, pack))
             self.packs[pack] = [os.path.getsize(os.path.join(self.folder, pack)), self.seq]
             for key, offset, csize, crc, size, method, ccrc in written:
@@ -252,10 +249,10 @@ class MemberCache:
     def _save(self) -> None:
         data = {"header": self.header, "seq": self.seq, "packs": self.packs, "entries": self.entries,
                 "stamps": self.stamps}
-        tmp = os.path.join(self.folder, f"{INDEX}.{uuid.uuid4().hex[:8]}.tmp")
+        tmp = os.path.join(self.folder, f"{INDEX}.{os.urandom(4).hex()}.tmp")
         try:
             with open(tmp, "w", encoding="utf-8") as fh:
-                json.dump(data, fh, separators=(",", ":"))
+                fh.write(json.dumps(data, separators=(",", ":")))  # dumps: the C encoder (dump is pure Python)
             os.replace(tmp, os.path.join(self.folder, INDEX))
         finally:
             _remove(tmp)
