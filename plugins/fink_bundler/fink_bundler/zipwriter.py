@@ -19,11 +19,12 @@ import base64
 import hashlib
 import os
 import struct
+import tempfile
 import zlib
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from fink.errors import FinkError
 
@@ -39,6 +40,7 @@ FILE_MODE = 0o644
 EXEC_MODE = 0o755
 CHUNK = 1 << 20              #: chunk size of the parallel compression of large members (fixed: output depends on it)
 _DICT = 32 * 1024            #: deflate window: the preset dictionary of each chunk
+_SPOOL_MEMORY = 8 << 20      #: compressed bytes of one large member kept in memory; the rest waits in a temp file
 _DOS_DATE = (0 << 9) | (1 << 5) | 1   # 1980-01-01
 _DOS_TIME = 0
 _STORED, _DEFLATED = 0, 8
@@ -214,23 +216,53 @@ def _submit(pool: ThreadPoolExecutor, batch: list[Member], level: int,
     hit = _large_hit(member, cache)
     if hit is not None:
         return [_done_future(hit)]
+    return [pool.submit(_crc_and_size, member, cache)]  # the chunks follow when the writer gets to it
+
+
+def _compress_large(pool: ThreadPoolExecutor, member: Member, level: int, ahead: int) -> tuple[Any, int]:
+    """Compress a large member's chunks in parallel, at most ``ahead`` at a time, into a spool (memory up to
+    ``_SPOOL_MEMORY``, then a temporary file): memory stays bounded whatever the size of one file."""
     count = -(-member.length // CHUNK)
-    crc = pool.submit(_crc_and_size, member, cache)
-    return [crc] + [pool.submit(_compress_chunk, member, i, i == count - 1, level) for i in range(count)]
+    spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_MEMORY)
+    pending: deque[Future] = deque()
+    submitted, size = 0, 0
+    try:
+        while submitted < count or pending:
+            while submitted < count and len(pending) < ahead:
+                pending.append(pool.submit(_compress_chunk, member, submitted, submitted == count - 1, level))
+                submitted += 1
+            data = pending.popleft().result()
+            spool.write(data)
+            size += len(data)
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+    return spool, size
 
 
-def _collect(futures: list[Future], batch: list[Member], cache: "MemberCache | None" = None) -> list[_Done]:
-    if not _is_large(batch[0]) or len(futures) == 1:
-        return futures[0].result()
+def _spooled(spool: Any) -> Iterator[bytes]:
+    with spool:
+        while block := spool.read(CHUNK):
+            yield block
+
+
+def _collect(futures: list[Future], batch: list[Member], cache: "MemberCache | None" = None,
+             pool: ThreadPoolExecutor | None = None, level: int = COMPRESS_LEVEL, ahead: int = 4) -> list[_Done]:
+    result = futures[0].result()
+    if not _is_large(batch[0]) or not isinstance(result, tuple):
+        return result
     member = batch[0]
-    crc, size, content = futures[0].result()
+    spool, csize = _compress_large(pool, member, level, ahead)
+    crc, size, content = result
     if size != member.length:
+        spool.close()
         raise FinkError(f"{member.source} changed while it was being bundled.", hint="Run the command again.")
     key = None
     if cache is not None and content is not None:
         cache.note_hash(member.source, member.stamp, content)
         key = cache.key(member.name, member.executable, content)
-    return [_Done([f.result() for f in futures[1:]], crc, size, _DEFLATED, key)]
+    return [_Done(_spooled(spool), crc, size, _DEFLATED, key, csize)]
 
 
 class _HashingFile:
@@ -318,10 +350,11 @@ class _Writer:
         self.fh.flush()
 
 
-def _write_first(writer: _Writer, pending: deque, cache: "MemberCache | None") -> int:
+def _write_first(writer: _Writer, pending: deque, cache: "MemberCache | None", pool: ThreadPoolExecutor,
+                 level: int, ahead: int) -> int:
     """Write the oldest pending batch (waiting for it); returns how many futures it held."""
     batch, futures = pending.popleft()
-    for member, done in zip(batch, _collect(futures, batch, cache)):
+    for member, done in zip(batch, _collect(futures, batch, cache, pool, level, ahead)):
         writer.add(member, done)
     return len(futures)
 
@@ -347,9 +380,9 @@ def write_zip(path: str, members: Iterable[Member], *, level: int = COMPRESS_LEV
                 pending.append((batch, futures))
                 in_flight += len(futures)
                 while in_flight > window:
-                    in_flight -= _write_first(writer, pending, cache)
+                    in_flight -= _write_first(writer, pending, cache, pool, level, workers * 4)
             while pending:
-                _write_first(writer, pending, cache)
+                _write_first(writer, pending, cache, pool, level, workers * 4)
             writer.finish()
         os.replace(tmp, path)
     except BaseException:
