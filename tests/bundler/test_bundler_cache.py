@@ -142,9 +142,13 @@ def test_a_truncated_pack_is_ignored(tree):
     assert again.reused == 0 and again.sha256 == first.sha256
 
 
-def test_an_unreadable_index_only_means_a_cold_cache(tree):
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "one byte changed"])
+def test_an_unreadable_or_damaged_index_only_means_a_cold_cache(tree, damage):
     first = _build(tree)
-    (_cache_dir(tree) / "index.json").write_text("{not json")
+    index = _cache_dir(tree) / membercache.INDEX
+    data = index.read_bytes()
+    index.write_bytes({"garbage": b"{not an index", "truncated": data[:len(data) // 2],
+                       "one byte changed": data[:-5] + bytes([data[-5] ^ 1]) + data[-4:]}[damage])
     again = _build(tree)
     assert again.reused == 0 and again.sha256 == first.sha256
     assert _build(tree).reused == len(first.names)
@@ -182,7 +186,7 @@ def test_code_bundle_and_lambda_bundle_reuse_the_cache_and_lambda_clean_removes_
         assert result.exit_code == 0, result.stderr
         assert expected in result.stderr
     assert "(0 reused" not in result.stderr
-    assert (folder / ".fink" / "zipcache" / "index.json").is_file()
+    assert (folder / ".fink" / "zipcache" / membercache.INDEX).is_file()
     os.chdir(project("bundler_python"))
     os.remove("requirements.txt")
     outputs = [run_cli("lambda", "bundle", "-v", env={"ENV": "dev"}) for _ in range(2)]

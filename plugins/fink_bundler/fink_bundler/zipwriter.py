@@ -40,7 +40,8 @@ FILE_MODE = 0o644
 EXEC_MODE = 0o755
 CHUNK = 1 << 20              #: chunk size of the parallel compression of large members (fixed: output depends on it)
 _DICT = 32 * 1024            #: deflate window: the preset dictionary of each chunk
-_SPOOL_MEMORY = 8 << 20      #: compressed bytes of one large member kept in memory; the rest waits in a temp file
+_SPOOL_MEMORY = 4 << 20      #: compressed bytes of one large member kept in memory; the rest waits in a temp file
+_IN_FLIGHT = 8 << 20         #: uncompressed bytes of small members submitted but not yet written (bounds memory)
 _DOS_DATE = (0 << 9) | (1 << 5) | 1   # 1980-01-01
 _DOS_TIME = 0
 _STORED, _DEFLATED = 0, 8
@@ -49,7 +50,7 @@ _NEEDED = 20
 _MAX32 = 0xFFFFFFFF
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Member:
     """One file of the archive: ``name`` is its posix path inside the archive; content from ``source`` or ``data``."""
 
@@ -87,7 +88,7 @@ class _Done:
     crc: int
     size: int
     method: int
-    key: str | None = None    #: member-cache key, recorded once written
+    key: bytes | None = None  #: member-cache key, recorded once written
     csize: int | None = None  #: known compressed size when ``chunks`` is a lazy iterator (a cached large member)
     ccrc: int | None = None   #: for bytes from the member cache: the CRC they must have (checked again when written)
 
@@ -115,7 +116,7 @@ def _compress_chunk(member: Member, index: int, last: bool, level: int) -> bytes
     return comp.compress(data) + (comp.flush() if last else comp.flush(zlib.Z_SYNC_FLUSH))
 
 
-def _crc_and_size(member: Member, cache: "MemberCache | None" = None) -> tuple[int, int, str | None]:
+def _crc_and_size(member: Member, cache: "MemberCache | None" = None) -> tuple[int, int, bytes | None]:
     """CRC and size of a large member (and its content hash when there is a cache)."""
     crc, size = 0, 0
     digest = hashlib.sha256() if cache is not None else None
@@ -124,45 +125,56 @@ def _crc_and_size(member: Member, cache: "MemberCache | None" = None) -> tuple[i
             crc, size = zlib.crc32(block, crc), size + len(block)
             if digest is not None:
                 digest.update(block)
-    return crc, size, digest.hexdigest() if digest is not None else None
+    return crc, size, digest.digest() if digest is not None else None
 
 
 def _is_large(member: Member) -> bool:
     return member.data is None and member.length > 2 * CHUNK
 
 
-def _cached_or_compressed(member: Member, level: int, cache: "MemberCache") -> _Done:
-    """A small member from the cache when its checked bytes are there, else compressed (and keyed for the cache)."""
+def _content_key(member: Member, cache: "MemberCache") -> tuple[bytes, bytes | None]:
+    """The member's cache key, and its bytes when they had to be read to hash them."""
     data = None
     content = cache.known_hash(member.source, member.stamp)
     if content is None:
         data = member.read()
-        content = hashlib.sha256(data).hexdigest()
+        content = hashlib.sha256(data).digest()
         cache.note_hash(member.source, member.stamp, content)
-    key = cache.key(member.name, member.executable, content)
-    hit = cache.lookup(key)
-    if hit is not None and hit.size == member.length:
-        raw = cache.read(hit)
+    return cache.key(member.name, member.executable, content), data
+
+
+def _cached_or_compressed(members: list[Member], level: int, cache: "MemberCache") -> list[_Done]:
+    """Small members from the cache where their checked bytes are there, the others compressed (and keyed)."""
+    keyed = [_content_key(m, cache) for m in members]
+    hits = {i: hit for i, (m, (key, _)) in enumerate(zip(members, keyed))
+            if (hit := cache.lookup(key)) is not None and hit.size == m.length}
+    raws = dict(zip(hits, cache.read_many(list(hits.values()))))
+    out = []
+    for index, (member, (key, data)) in enumerate(zip(members, keyed)):
+        raw = raws.get(index)
         if raw is not None:
-            cache.counted_hit()
-            return _Done([raw] if raw else [], hit.crc, hit.size, hit.method, key, len(raw), hit.ccrc)
-    done = _compress_whole(member, level, data)
-    done.key = key
-    return done
+            hit = hits[index]
+            out.append(_Done([raw] if raw else [], hit.crc, hit.size, hit.method, key, len(raw), hit.ccrc))
+            continue
+        done = _compress_whole(member, level, data)
+        done.key = key
+        out.append(done)
+    cache.counted_hit(sum(raw is not None for raw in raws.values()))
+    return out
 
 
 def _compress_batch(members: list[Member], level: int, cache: "MemberCache | None" = None) -> list[_Done]:
     if cache is None:
         return [_compress_whole(m, level) for m in members]
-    return [_cached_or_compressed(m, level, cache) for m in members]
+    return _cached_or_compressed(members, level, cache)
 
 
-def _file_hash(member: Member) -> str:
+def _file_hash(member: Member) -> bytes:
     digest = hashlib.sha256()
     with open(member.source, "rb") as fh:
         while block := fh.read(8 * CHUNK):
             digest.update(block)
-    return digest.hexdigest()
+    return digest.digest()
 
 
 def _large_hit(member: Member, cache: "MemberCache | None") -> _Done | None:
@@ -300,7 +312,12 @@ class _Writer:
         self.written: list[tuple] = []  #: (key, data offset, csize, crc, size, method, crc of the compressed bytes)
 
     def _data(self, done: _Done, csize: int) -> int:
-        """Write the member's compressed bytes; returns their CRC. Cached bytes are checked once more."""
+        """Write the member's compressed bytes; returns their CRC. Cached bytes that stream from the cache are
+        checked once more (the checked ones arrive as a list)."""
+        if isinstance(done.chunks, list) and done.ccrc is not None:
+            for chunk in done.chunks:
+                self.fh.write(chunk)
+            return done.ccrc
         ccrc, length = 0, 0
         for chunk in done.chunks:
             self.fh.write(chunk)
@@ -352,11 +369,16 @@ class _Writer:
 
 def _write_first(writer: _Writer, pending: deque, cache: "MemberCache | None", pool: ThreadPoolExecutor,
                  level: int, ahead: int) -> int:
-    """Write the oldest pending batch (waiting for it); returns how many futures it held."""
+    """Write the oldest pending batch (waiting for it); returns its weight (see ``_weight``)."""
     batch, futures = pending.popleft()
     for member, done in zip(batch, _collect(futures, batch, cache, pool, level, ahead)):
         writer.add(member, done)
-    return len(futures)
+    return _weight(batch)
+
+
+def _weight(batch: list[Member]) -> int:
+    """What a pending batch holds in memory at most: its bytes (a large member streams: one chunk)."""
+    return CHUNK if _is_large(batch[0]) else sum(m.length for m in batch) + 4096
 
 
 def write_zip(path: str, members: Iterable[Member], *, level: int = COMPRESS_LEVEL,
@@ -367,7 +389,7 @@ def write_zip(path: str, members: Iterable[Member], *, level: int = COMPRESS_LEV
     the finished zip is recorded in it; the bytes are the same either way.
     """
     workers = workers or max(2, os.cpu_count() or 2)
-    window = workers * 16
+    ahead = workers * 2
     tmp = f"{path}.tmp"
     if cache is not None:
         cache.bind(compression_settings(level))
@@ -378,11 +400,11 @@ def write_zip(path: str, members: Iterable[Member], *, level: int = COMPRESS_LEV
             for batch in _batches(members):
                 futures = _submit(pool, batch, level, cache)
                 pending.append((batch, futures))
-                in_flight += len(futures)
-                while in_flight > window:
-                    in_flight -= _write_first(writer, pending, cache, pool, level, workers * 4)
+                in_flight += _weight(batch)
+                while in_flight > _IN_FLIGHT:
+                    in_flight -= _write_first(writer, pending, cache, pool, level, ahead)
             while pending:
-                _write_first(writer, pending, cache, pool, level, workers * 4)
+                _write_first(writer, pending, cache, pool, level, ahead)
             writer.finish()
         os.replace(tmp, path)
     except BaseException:
