@@ -34,22 +34,23 @@ def _show_outputs(ui: Any, outputs: dict[str, str]) -> None:
 
 
 def deploy(context: dict, config: dict) -> int:
-    from .deployer import apply_settings, execute_plan, make_plan, outputs_of, parameter_table
+    from .deployer import ChangeSetGuard, apply_settings, execute_plan, make_plan, outputs_of, parameter_table
     from .stack_settings import tag_table
     ui, cfn = context["_ui"], _cfn(context)
     plan = make_plan(context, config, cfn, reviewed=context["_arguments"].get("--change-set"))
-    if plan.parameter_changes:
-        ui.info("Parameter changes:\n" + parameter_table(plan.parameter_changes))
-    if plan.settings.tag_changes:
-        ui.info("Tag changes:\n" + tag_table(plan.settings.tag_changes))
-    if not plan.has_changes:
-        if not plan.settings.has_changes:
-            ui.success(f"No changes: stack '{plan.stack_name}' is up to date.")
-        outputs = outputs_of(plan.stack)
-    else:
-        status = execute_plan(context, config, cfn, plan)
-        ui.success(f"Stack '{plan.stack_name}' is {status}.")
-        outputs = outputs_of(cfn.describe_stack(plan.stack_name))
+    with ChangeSetGuard(plan, cfn, ui) as guard:  # until executed, any failure or interrupt deletes the change set
+        if plan.parameter_changes:
+            ui.info("Parameter changes:\n" + parameter_table(plan.parameter_changes))
+        if plan.settings.tag_changes:
+            ui.info("Tag changes:\n" + tag_table(plan.settings.tag_changes))
+        if not plan.has_changes:
+            if not plan.settings.has_changes:
+                ui.success(f"No changes: stack '{plan.stack_name}' is up to date.")
+            outputs = outputs_of(plan.stack)
+        else:
+            status = execute_plan(context, config, cfn, plan, guard)
+            ui.success(f"Stack '{plan.stack_name}' is {status}.")
+            outputs = outputs_of(cfn.describe_stack(plan.stack_name))
     apply_settings(context, config, cfn, plan)
     context["stack_output"] = outputs
     _show_outputs(ui, outputs)
@@ -64,7 +65,7 @@ def preview(context: dict, config: dict) -> int:
     keep = bool(context["_arguments"].get("--keep")) and plan.change_set is not None
     try:
         data = preview_data(plan)
-    finally:
+    finally:  # a preview never executes: its change set goes whatever happens, unless kept for review (--keep)
         if not keep:
             discard_plan(plan, cfn)
     if keep:
