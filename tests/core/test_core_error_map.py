@@ -220,3 +220,16 @@ def test_every_botocore_connection_error_class_is_mapped():
                 be.ProxyConnectionError):
         error = translate(cls(endpoint_url="http://x", error="boom", proxy_url="p"))
         assert error is not None and error.exit_code == ExitCode.FAILURE and "http://x" in error.message
+
+
+# ---- cases the property tests found ------------------------------------------------------------------------------
+@pytest.mark.parametrize("name, text, needle", [
+    ("fink_dev.json", '{"plugins": null}', "plugins: must be a mapping of sections, not NoneType"),
+    ("fink_dev.json", '{"hookfile": true}', "hookfile: must be a file name (a string), not True"),
+    ("fink_dev.yaml", "?\n", "the key None is not a name: every key must be a string"),
+    ("fink_dev.yaml", "cloud: {1: x}\n", "the key 1 is not a name"),
+])
+def test_structural_config_mistakes_are_configuration_errors(name, text, needle, temp_folder, run_cli):
+    _write(temp_folder, name, text)
+    result = run_cli("fink", "config")
+    _clear(result, ExitCode.CONFIG, needle)
