@@ -256,7 +256,8 @@ def _report(exc: BaseException, ui: UI) -> int:
 
 def _run_plain(tool: Tool, command: str, arguments: dict, environ: Any, awsclient: Any, ui: UI) -> int:
     from .update_check import UpdateCheck
-    context = {"version": __version__, "command": command, "tool": tool.name, "env": None,
+    context = {"version": __version__, "command": command, "tool": tool.name,
+               "env": (environ.get("ENV") or "").lower() or None,
                "_arguments": arguments, "_ui": ui, "_awsclient": awsclient}
     if command == "version":
         context["_update_check"] = UpdateCheck(environ).start()

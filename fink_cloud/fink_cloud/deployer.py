@@ -21,7 +21,8 @@ from fink.render import table
 
 from .cfn import CloudFormation
 from .events import SUCCESS_STATUSES, StackWatcher, failure_summary
-from .params import ParameterChange, check_parameters, parameter_changes, parameter_list
+from .params import (SECRETS_METADATA, ParameterChange, check_parameters, check_values, keeps_previous,
+                     parameter_changes, parameter_list, secret_keys)
 from .template import MAX_BODY_BYTES, load_template, stack_policies
 
 __all__ = ["Plan", "make_plan", "execute_plan", "discard_plan", "check_deployable", "parameter_table",
@@ -124,13 +125,18 @@ def make_plan(context: dict, config: dict, cfn: CloudFormation, *, preview: bool
     For a stack that does not exist yet only a preview creates a change set."""
     if not config.get("stack", {}).get("StackName"):
         raise ConfigError("cloud.stack.StackName is not set.", hint="Add it to the cloud section of your config.")
+    config_params = config.get("parameters") or {}
+    check_values(config_params)
     template, module = load_template(context, config)
     template_params = template.get("Parameters", {})
-    check_parameters(template_params, config.get("parameters") or {})
+    check_parameters(template_params, config_params)
     stack = cfn.describe_stack(config["stack"]["StackName"])
     check_deployable(stack)
-    new_params = parameter_list(config.get("parameters") or {})
-    changes = [] if _is_new(stack) else parameter_changes(template_params, stack.get("Parameters", []), new_params)
+    _check_keep_previous(config_params, stack)
+    secrets = _secret_parameters(context["_ui"], template, config_params)
+    new_params = parameter_list(config_params)
+    changes = [] if _is_new(stack) else _parameter_changes(context["_ui"], cfn, template_params, stack, new_params,
+                                                           secrets)
     change_set_type = "CREATE" if _is_new(stack) else "UPDATE"
     request = _change_set_request(context, config, json.dumps(template, indent=2), change_set_type)
     change_set = None
@@ -139,10 +145,51 @@ def make_plan(context: dict, config: dict, cfn: CloudFormation, *, preview: bool
     return Plan(config["stack"]["StackName"], change_set_type, stack, changes, change_set, module, request)
 
 
+def _check_keep_previous(config_params: dict, stack: dict[str, Any] | None) -> None:
+    kept = sorted(k for k, v in config_params.items() if keeps_previous(v))
+    if kept and _is_new(stack):
+        raise ConfigError(f"cloud.parameters: UsePreviousValue for a stack that does not exist yet: "
+                          f"{', '.join(kept)}.", hint="Give these parameters a value for the first deploy.")
+
+
+def _secret_parameters(ui: Any, template: dict[str, Any], config_params: dict) -> set[str]:
+    """The parameters whose new value is a secret; NoEcho values are registered as secrets. The deployed template
+    lists them in its Metadata, so the next deploy knows which previous values must not be shown."""
+    params = template.get("Parameters", {})
+    keys = secret_keys(params, config_params, ui.is_secret)
+    for key in keys:
+        if not keeps_previous(config_params.get(key)) and key in config_params:
+            ui.register_secret(config_params[key])
+    if keys:
+        template["Metadata"] = {**(template.get("Metadata") or {}), SECRETS_METADATA: sorted(keys)}
+    return keys
+
+
+def _parameter_changes(ui: Any, cfn: CloudFormation, template_params: dict, stack: dict[str, Any],
+                       new_params: list[dict[str, Any]], secrets: set[str]) -> list[ParameterChange]:
+    """The parameter diff; if it would show a previous value, the deployed template is read first to learn which
+    parameters held a secret then (their previous values are registered as secrets and shown masked)."""
+    current = stack.get("Parameters", [])
+    _register_previous(ui, current, secrets)
+    changes = parameter_changes(template_params, current, new_params, secrets)
+    if not any(not c.secret and c.old is not None for c in changes):
+        return changes
+    deployed = cfn.processed_template(stack["StackName"])
+    were = set((deployed.get("Metadata") or {}).get(SECRETS_METADATA) or ())
+    _register_previous(ui, current, were)
+    return parameter_changes(template_params, current, new_params, secrets | were) if were else changes
+
+
+def _register_previous(ui: Any, current: list[dict[str, Any]], keys: set[str]) -> None:
+    """The deployed values of secret parameters are secrets too (a rotated secret's old value, stale outputs)."""
+    for param in current:
+        if param["ParameterKey"] in keys and param.get("ParameterValue") not in (None, "****"):
+            ui.register_secret(param["ParameterValue"])
+
+
 def parameter_table(changes: list[ParameterChange]) -> str:
-    rows = [(c.key, "(not set)" if c.old is None else c.old, "(not set)" if c.new is None else c.new)
-            for c in changes]
-    return table(["Parameter", "Old value", "New value"], rows)
+    from .preview import parameter_rows
+    return table(["Parameter", "Old value", "New value"], parameter_rows(changes))
 
 
 def discard_plan(plan: Plan, cfn: CloudFormation) -> None:
@@ -278,9 +325,16 @@ def _apply_update_policy(ui: Any, cfn: CloudFormation, plan: Plan, stack_id: str
     if plan.change_set_type != "UPDATE":
         return
     if during is not None:
-        ui.info("Applying the stack policy for this update" + (
-            " (--override-stack-policy: every update action allowed)" if during is not policy else ""))
+        ui.info("Applying the stack policy for this update: " + _policy_source(during))
     cfn.set_stack_policy(stack_id, json.dumps(during or policy))
+
+
+def _policy_source(during: dict) -> str:
+    """Which policy was really applied for the update (the message must not claim a flag that was not given)."""
+    from .template import OVERRIDE_POLICY
+    if during is OVERRIDE_POLICY:
+        return "--override-stack-policy (every update action allowed)"
+    return "get_stack_policy_during_update() of cloudformation.py"
 
 
 def _failure_hint(change_set_type: str) -> str:
