@@ -17,6 +17,7 @@ __all__ = ["Member", "Edge", "Graph", "stack_references", "build_graph", "waves"
            "dependents_closure", "find_cycle", "group_dot", "DEPENDS_ON"]
 
 DEPENDS_ON = ("group", "dependsOn")  # cloud.group.dependsOn: explicit dependencies (StackNames)
+_NEWLINE = "\\n"  # graphviz's line break inside a label
 
 
 @dataclass(frozen=True)
@@ -194,7 +195,7 @@ def dependents_closure(graph: Graph, folder: str) -> list[str]:
 
 
 def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return '"' + text.replace('"', '\\"') + '"'
 
 
 def group_dot(graph: Graph) -> str:
@@ -203,7 +204,7 @@ def group_dot(graph: Graph) -> str:
     lines = ["digraph group {", "  rankdir=LR;", '  node [shape=box, fontname="Helvetica"];']
     folder_of = {m.stack_name: m.folder for m in graph.members}
     for member in graph.members:
-        lines.append(f"  {_quote(member.folder)} [label={_quote(member.stack_name + chr(92) + 'n' + member.folder)}];")
+        lines.append(f"  {_quote(member.folder)} [label={_quote(member.stack_name + _NEWLINE + member.folder)}];")
     for stack in sorted(graph.external):
         lines.append(f"  {_quote('stack:' + stack)} [label={_quote(stack)}, shape=ellipse, style=dashed];")
     for edge in graph.edges:

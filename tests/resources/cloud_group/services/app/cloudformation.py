@@ -10,6 +10,7 @@ def generate_template():
     name = t.add_parameter(Parameter("Name", Type="String"))
     upstream = t.add_parameter(Parameter("Upstream", Type="String"))
     other = t.add_parameter(Parameter("Other", Type="String"))
+    t.add_parameter(Parameter("Token", Type="String", NoEcho=True))
     topic = t.add_resource(Topic("Topic", TopicName=Ref(name),
                                  Tags=Tags(upstream=Ref(upstream), other=Ref(other))))
     t.add_output(Output("TopicArn", Value=Ref(topic)))
@@ -22,8 +23,9 @@ def get_stack_policy():
 
 
 def _seen(params):
-    context, _config = params
-    print(f"app hook: outputs {sorted(context.get('stack_output', {}))}")
+    context, config = params
+    print(f"app hook: outputs {sorted(context.get('stack_output', {}))}, "
+          f"token {config['cloud']['parameters']['Token']}")
 
 
 def register():
