@@ -48,11 +48,8 @@ def preview_rows(results: Iterable[Any]) -> list[dict[str, Any]]:
 
 def _change_cells(row: Mapping[str, Any], ui: Any) -> Iterable[list[str]]:
     kind = "new stack" if row["ChangeSetType"] == "CREATE" else "update"
-    if row["Result"] != "previewed":
-        yield [row["Member"], row["StackName"], row["Result"], row["Detail"], "", ""]
-        return
     if not row["Changes"]:
-        yield [row["Member"], row["StackName"], kind, "no resource changes", "", ""]
+        yield [row["Member"], row["StackName"], kind, "(no resource changes)", "", ""]
     for change in row["Changes"]:
         risky = change["Action"] == "Remove" or change["Replacement"] in ("True", "Conditional")
         cells = [row["Member"], row["StackName"], kind, change["Action"], change["LogicalResourceId"],
@@ -62,14 +59,22 @@ def _change_cells(row: Mapping[str, Any], ui: Any) -> Iterable[list[str]]:
 
 
 def preview_table(rows: list[Mapping[str, Any]], ui: Any = None) -> str:
-    """One table of every member's resource changes, then one of every member's parameter changes."""
-    cells = [c for row in rows for c in _change_cells(row, ui)]
-    parts = [table(["Member", "Stack", "Kind", "Action", "Logical ID", "Resource type"], cells)]
+    """One table of every member's resource changes, one of every member's parameter changes, and one of the
+    members that could not be previewed (and why)."""
+    previewed = [row for row in rows if row["Result"] == "previewed"]
+    parts = []
+    if previewed:
+        parts.append(table(["Member", "Stack", "Kind", "Action", "Logical ID", "Resource type"],
+                           [c for row in previewed for c in _change_cells(row, ui)]))
     params = [[row["Member"], p["ParameterKey"], "(not set)" if p["OldValue"] is None else p["OldValue"],
                "(not set)" if p["NewValue"] is None else p["NewValue"]]
-              for row in rows for p in row["ParameterChanges"]]
+              for row in previewed for p in row["ParameterChanges"]]
     if params:
         parts.append(table(["Member", "Parameter", "Old value", "New value"], params))
+    others = [[row["Member"], row["StackName"], row["Result"], row["Detail"]] for row in rows
+              if row["Result"] != "previewed"]
+    if others:
+        parts.append(table(["Not previewed", "Stack", "Result", "Why"], others))
     return "\n\n".join(parts)
 
 
