@@ -9,6 +9,7 @@ summary. Everything that can be found wrong is found before the first member sta
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from typing import Any
 
 from fink.errors import ConfigError, FinkError, GracefulExit, UsageError
@@ -39,6 +40,8 @@ def _max_parallel(context: dict) -> int:
 
 def _graph(context: dict) -> tuple[str, Graph]:
     from .group_discovery import discover_members
+    if "--max-parallel" in context["_arguments"]:
+        _max_parallel(context)  # a wrong number is reported before anything is read
     env = context.get("env")
     if not env:
         raise ConfigError("'ENV' environment variable not set!",
@@ -71,21 +74,22 @@ def _jobs(graph: Graph, argv: tuple[str, ...], *, reverse: bool = False) -> _lis
     return [Job(f, graph.by_folder(f).stack_name, argv, waits[f]) for f in order]
 
 
-def _run(context: dict, root: str, jobs: _list[Any]) -> _list[Any]:
+def _run(context: dict, root: str, jobs: _list[Any]) -> tuple[_list[Any], GracefulExit | None]:
+    """Run the jobs; returns one result per job and the signal that interrupted the group (or ``None``)."""
     from .group_runner import GroupRunner
-    return GroupRunner(root, jobs, context["_ui"], context["_clock"], _max_parallel(context)).run()
+    runner = GroupRunner(root, jobs, context["_ui"], context["_clock"], _max_parallel(context))
+    return runner.run(), runner.interrupted
 
 
-def _conclude(context: dict, results: _list[Any], runner_interrupted: bool, what: str) -> int:
+def _conclude(context: dict, results: _list[Any], interrupted: GracefulExit | None, what: str) -> int:
+    """The summary table, then success, or one error for the whole group (the exit code says it failed)."""
     from .group_render import counts_text, summary_table
     ui = context["_ui"]
     ui.print(summary_table(results))
     context["group_results"] = [(r.folder, r.stack, r.outcome, r.detail) for r in results]
-    interrupted = [r for r in results if r.outcome == "interrupted"] or runner_interrupted
-    if interrupted:
-        raise GracefulExit(getattr(context.get("_group_signal"), "signal_name", "SIGINT"))
-    bad = [r for r in results if not r.succeeded]
-    if bad:
+    if interrupted is not None:
+        raise GracefulExit(interrupted.signal_name)
+    if any(not r.succeeded for r in results):
         raise FinkError(f"The stack group {what} failed: {counts_text(results)}.",
                         hint="The table above names the first failure of each failed member; members that depend "
                              "on it were not started. Fix the cause and run the command again.")
@@ -94,11 +98,8 @@ def _conclude(context: dict, results: _list[Any], runner_interrupted: bool, what
 
 
 def _execute(context: dict, root: str, jobs: _list[Any], what: str) -> int:
-    from .group_runner import GroupRunner
-    runner = GroupRunner(root, jobs, context["_ui"], context["_clock"], _max_parallel(context))
-    results = runner.run()
-    context["_group_signal"] = runner.interrupted
-    return _conclude(context, results, runner.interrupted is not None, what)
+    results, interrupted = _run(context, root, jobs)
+    return _conclude(context, results, interrupted, what)
 
 
 # ---- commands -------------------------------------------------------------------------------------------------
@@ -130,16 +131,16 @@ def preview(context: dict, config: dict) -> int:
         new = sorted(graph.by_folder(f).stack_name for f in job.waits_for if graph.by_folder(f).stack_name
                      not in stacks)
         reason = f"looks up {', '.join(new)}, not deployed yet: preview it after deploying" if new else None
-        jobs.append(type(job)(job.folder, job.stack, job.argv, frozenset(), reason, "waiting"))
-    runner_results = _run(context, root, jobs)
+        jobs.append(replace(job, waits_for=frozenset(), skip=reason, skip_outcome="waiting"))
+    runner_results, interrupted = _run(context, root, jobs)
     rows = preview_rows(runner_results)
     if context["_arguments"].get("--json"):
         ui.json({"members": rows})
     else:
         ui.print(preview_table(rows, ui))
+    if interrupted is not None:
+        raise GracefulExit(interrupted.signal_name)
     failed = [r for r in runner_results if r.outcome in ("failed", "interrupted", "skipped")]
-    if any(r.outcome == "interrupted" for r in failed):
-        raise GracefulExit("SIGINT")
     if failed:
         raise FinkError(f"The preview of {len(failed)} member(s) failed: " + "; ".join(
             f"{r.folder}: {r.detail}" for r in failed))
@@ -159,7 +160,7 @@ def delete(context: dict, config: dict) -> int:
     jobs = []
     for job in _jobs(graph, ("delete", "-f") + _verbose(context), reverse=True):
         absent = None if job.stack in stacks else "the stack does not exist"
-        jobs.append(type(job)(job.folder, job.stack, job.argv, job.waits_for, absent, "not deployed"))
+        jobs.append(replace(job, skip=absent, skip_outcome="not deployed"))
     return _execute(context, root, jobs, "delete")
 
 

@@ -243,6 +243,8 @@ def test_cycles_and_unknown_stacks_are_reported_before_anything_runs(group, run_
     unknown = run_cli("cloud", "group", "preview")
     assert unknown.exit_code == 3
     assert "stack 'fink-grp-nowhere', looked up in base" in unknown.stderr
+    zero = run_cli("cloud", "group", "deploy", "--max-parallel", "0")
+    assert zero.exit_code == 2 and "--max-parallel must be a whole number of at least 1, not '0'" in zero.stderr
     assert _cfn().describe_stacks()["Stacks"] == []
 
 
@@ -305,3 +307,14 @@ def test_sigint_is_passed_to_the_members_in_flight_and_the_group_waits_for_them(
         assert f"{member}{' ' * (16 - len(member))} | Received SIGINT signal - exiting command 'cloud deploy'" in err
     assert err.rstrip().endswith("Received SIGINT signal - exiting command 'cloud group deploy'")
     assert _cfn().describe_stacks()["Stacks"] == []
+
+
+def test_dot_draws_the_group_as_one_picture(group, run_cli):
+    from fink_testtools.golden import assert_golden
+    result = run_cli("cloud", "group", "dot")
+    assert_golden(Path(__file__).parent / "golden" / "sample_group.dot", (group / "cloud-group.dot").read_text())
+    if result.exit_code == 1 and "was not found on PATH" in result.stderr:
+        pytest.skip("no graphviz renderer on this machine; the source above is pinned")
+    assert result.exit_code == 0, result.output
+    svg = (group / "cloud-group.svg").read_text()
+    assert svg.lstrip().startswith(("<?xml", "<svg")) and all(stack(m) in svg for m in MEMBERS)
