@@ -113,6 +113,9 @@ class GroupRunner:
                         break
                 except GracefulExit as exc:
                     self._interrupt(exc)
+        except BaseException:  # a bug in the group itself: no member may carry on unwatched
+            self._abort()
+            raise
         finally:
             self._restore()
             self.ui.end_status()
@@ -220,6 +223,15 @@ class GroupRunner:
             try:
                 member.process.send_signal(signum)
             except (OSError, ProcessLookupError):  # it has just ended
+                pass
+
+    def _abort(self) -> None:
+        """Stop every running member the way Ctrl-C would, and wait until each has ended."""
+        self._forward(signal.SIGINT)
+        for member in self.running.values():
+            try:
+                member.process.wait()
+            except BaseException:  # a second interrupt while waiting: the members have the signal already
                 pass
 
     def _pass_on_later_signals(self) -> None:

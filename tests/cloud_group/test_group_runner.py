@@ -12,6 +12,8 @@ import signal
 import threading
 from typing import Any
 
+import pytest
+
 from fink.clock import FakeClock
 from fink.errors import GracefulExit
 from fink.ui import UI
@@ -89,7 +91,8 @@ def test_dependencies_order_the_start_and_max_parallel_bounds_it():
 
 def test_a_failed_member_skips_its_dependents_and_lets_the_others_finish():
     jobs = [job("a"), job("b", "a"), job("c", "b"), job("d"), job("e", "d")]
-    error = "Stack 's-b' ended in ROLLBACK_COMPLETE. First failure: Bucket (AWS::S3::Bucket) CREATE_FAILED: denied\nhint"
+    error = ("Stack 's-b' ended in ROLLBACK_COMPLETE. First failure: Bucket (AWS::S3::Bucket) CREATE_FAILED: denied"
+             "\nhint")
     members = Members({"a": ok(), "b": (["ERROR: boom"], 1, {"error": error}), "c": ok(), "d": ok("no changes"),
                        "e": ok()})
     _, results = run(jobs, members)
@@ -156,3 +159,24 @@ def test_ci_output_prefixes_every_line_with_the_member_and_tty_output_keeps_a_li
     assert "net          |     0s  Creating stack 'n' ..." in text        # the live line of the member
     assert "net          |   0s  CREATE_FAILED  X  denied\n" in text      # failures are kept on screen
     assert "CREATE_COMPLETE\n" not in text                                # ordinary events only in the block
+
+
+class BrokenUI(UI):
+    """A UI that fails on a member's line: stands for any bug in the group while members are running."""
+
+    def __init__(self):
+        super().__init__(io.StringIO(), io.StringIO(), environ={})
+
+    def info(self, text: str) -> None:
+        if "in flight" in text:
+            raise RuntimeError("bug")
+        super().info(text)
+
+
+def test_a_bug_in_the_group_stops_the_running_members_and_waits_for_them():
+    members = Members({"a": (["in flight"], 0, {})}, blocking={"a"})
+    runner = GroupRunner("/nowhere", [job("a")], BrokenUI(), FakeClock(), 10, start=members)
+    members.runner = runner
+    with pytest.raises(RuntimeError, match="bug"):
+        runner.run()
+    assert members.processes["a"].signals == [signal.SIGINT]
