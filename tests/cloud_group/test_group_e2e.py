@@ -207,13 +207,13 @@ def test_a_failing_member_stops_its_dependents_and_the_others_finish(group, run_
     result = run_cli("cloud", "group", "deploy")
     assert result.exit_code == 1
     summary = _summary(result.stdout)
-    assert summary["queue"] == ("failed", "cloud.stack.TemplateBody is not valid JSON: Expecting value: line 1 "
-                                          "column 25 (char 24)")
+    # the detail is the member's own error, as `cloud deploy` reports it in that folder
+    own = next(line for line in result.stderr.splitlines() if line.startswith("queue            | ERROR: "))
+    assert summary["queue"] == ("failed", own.split("| ERROR: ", 1)[1]) and "JSON" in own
     assert summary["app"] == ("skipped", "queue (fink-grp-queue) failed")
     assert {m: summary[m][0] for m in ("audit", "base", "data", "reports")} == dict.fromkeys(
         ("audit", "base", "data", "reports"), "deployed")
     assert sorted(_live_stacks()) == sorted(stack(m) for m in ("audit", "base", "data", "reports"))
-    assert "queue            | ERROR: cloud.stack.TemplateBody is not valid JSON" in result.stderr
     assert "ERROR: The stack group deploy failed: " in result.stderr and "1 failed, 1 skipped" in result.stderr
 
 
