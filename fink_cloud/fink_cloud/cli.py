@@ -15,6 +15,11 @@ DOC = """Usage:
         cloud drift [--json] [-v]
         cloud stop [-v]
         cloud start [-v]
+        cloud group deploy [<folder>] [--max-parallel=<n>] [--override-stack-policy] [-v]
+        cloud group preview [<folder>] [--max-parallel=<n>] [--json] [-v]
+        cloud group delete [<folder>] [-f] [--max-parallel=<n>] [-v]
+        cloud group list [<folder>] [--json] [-v]
+        cloud group dot [<folder>] [-v]
         cloud version
 
 Options:
@@ -26,15 +31,24 @@ Options:
 --keep                   keep the change set for review (cloud deploy --change-set NAME executes it)
 --change-set NAME        execute this change set kept by `cloud preview --keep`
 --system-dot             draw with the system graphviz `dot` instead of graphviz-pure
+--max-parallel=<n>       how many members of a stack group run at the same time [default: 10]
+
+Stack groups: every sub-folder of <folder> (default: the current folder) with a cloudformation.py and a cloud
+section for ENV is a member; members are deployed in the order their lookup:stack references (and
+cloud.group.dependsOn) give, independent members in parallel, and deleted in reverse order.
 """
 
 _C = "fink_cloud.commands"
+_G = "fink_cloud.group_commands"
+GROUP_COMMANDS = ("deploy", "preview", "delete", "list", "dot")
 TOOL = Tool(
     name="cloud", doc=DOC,
     commands={c: f"{_C}:{c}" for c in ("deploy", "list", "delete", "generate", "preview", "dot", "stop", "start",
                                            "outputs", "drift")}
+    | {f"group {c}": f"{_G}:{c}" for c in GROUP_COMMANDS}
     | {"version": "fink.cli:version_command"},
-    non_config_commands=frozenset({"stop", "start", "list"}),
+    # a group's root folder needs no config of its own: each member has its own
+    non_config_commands=frozenset({"stop", "start", "list"} | {f"group {c}" for c in GROUP_COMMANDS}),
     schema=(__name__, "schema.yaml"),  # anchored on this module: see fink.config.schema_file
 )
 

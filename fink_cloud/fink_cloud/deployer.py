@@ -249,7 +249,7 @@ class ChangeSetGuard:
         from fink.checkpoints import checkpoint
         checkpoint("change-set-ready")
         try:
-            self.cfn.execute_change_set(self.plan.ids, disable_rollback=disable_rollback)
+            self.cfn.execute_change_set(self.plan.ids, **({"disable_rollback": True} if disable_rollback else {}))
         except GracefulExit:
             self.sent = self._was_executed()
             if self.sent:
