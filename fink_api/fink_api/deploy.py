@@ -112,7 +112,7 @@ def _put_definition(s: Services, config: Mapping[str, Any], doc: dict, existing:
     body = swagger.dump(swagger.fill(doc, swagger.fill_values(api, domain, _host(api_id, s.region), uris)))
     if api_id is None:
         ui.info(f"Creating REST API {api['name']} from swagger.yaml")
-        return s.apigw.import_api(body)["id"]
+        return s.apigw.import_api(body, api["name"])["id"]
     ui.info(f"Updating REST API {api['name']} ({api_id}) from swagger.yaml")
     s.apigw.overwrite_api(api_id, body)
     return api_id

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
+from fink.awsclient import request_id
 from fink.errors import ConfigError, FinkError, GracefulExit
 from fink.render import table
 
@@ -49,6 +50,7 @@ class Plan:
     change_set: dict[str, Any] | None     # None: nothing to change, or a new stack created with CreateStack
     module: ModuleType | None             # cloudformation.py (for its stack policy functions)
     request: dict[str, Any]               # the change set request (CreateStack takes the same arguments)
+    last_event: str | None = None         # the stack's newest event when planning: a newer one means another run
 
     @property
     def creates_stack(self) -> bool:
@@ -107,7 +109,7 @@ def _change_set_request(context: dict, config: dict, body: str, change_set_type:
     stack = config["stack"]
     request: dict[str, Any] = {
         "StackName": stack["StackName"], "ChangeSetType": change_set_type,
-        "ChangeSetName": "fink-" + context["_clock"].now().strftime("%Y%m%d%H%M%S"),
+        "ChangeSetName": "fink-" + context["_clock"].now().strftime("%Y%m%d%H%M%S-") + request_id(),
         "Parameters": parameter_list(config.get("parameters") or {}),
         **_template_source(context, config, body),
     }
@@ -133,10 +135,13 @@ def make_plan(context: dict, config: dict, cfn: CloudFormation, *, preview: bool
     changes = [] if _is_new(stack) else parameter_changes(template_params, stack.get("Parameters", []), new_params)
     change_set_type = "CREATE" if _is_new(stack) else "UPDATE"
     request = _change_set_request(context, config, json.dumps(template, indent=2), change_set_type)
-    change_set = None
+    change_set, last_event = None, None
     if stack is not None or preview:
         change_set = cfn.create_change_set(request, context["_clock"], timeout_of(config))
-    return Plan(config["stack"]["StackName"], change_set_type, stack, changes, change_set, module, request)
+    if change_set is not None and change_set_type == "UPDATE":  # the state this change set was computed against
+        last_event = cfn.latest_event_id(change_set["StackId"])
+    return Plan(config["stack"]["StackName"], change_set_type, stack, changes, change_set, module, request,
+                last_event)
 
 
 def parameter_table(changes: list[ParameterChange]) -> str:
@@ -173,7 +178,7 @@ def execute_plan(context: dict, config: dict, cfn: CloudFormation, plan: Plan) -
         watcher = _watcher(context, config, cfn, plan, stack_id, None)
     else:
         stack_id = plan.change_set["StackId"]  # type: ignore[index]
-        watcher = _watcher(context, config, cfn, plan, stack_id, cfn.latest_event_id(stack_id))
+        watcher = _watcher(context, config, cfn, plan, stack_id, _unchanged_since_plan(cfn, plan, stack_id))
     restore = plan.change_set_type == "UPDATE" and during is not None
     try:
         if not plan.creates_stack:
@@ -191,6 +196,19 @@ def execute_plan(context: dict, config: dict, cfn: CloudFormation, plan: Plan) -
     if restore or (plan.change_set_type == "CREATE" and not plan.creates_stack):
         cfn.set_stack_policy(stack_id, json.dumps(policy))
     return status
+
+
+def _unchanged_since_plan(cfn: CloudFormation, plan: Plan, stack_id: str) -> str | None:
+    """The stack's newest event id; refuses (and discards the change set) when another run changed the stack
+    after this one planned, so that its change is never silently overwritten."""
+    latest = cfn.latest_event_id(stack_id)
+    if plan.change_set_type == "UPDATE" and latest != plan.last_event:
+        discard_plan(plan, cfn)
+        raise FinkError(f"Stack '{plan.stack_name}' was changed by someone else while this deploy was planning; "
+                        "nothing was changed by this run and its change set was deleted.",
+                        hint="Another `cloud deploy` may be running: wait until the stack is stable, then run "
+                             "`cloud deploy` again (it plans against the new state).")
+    return latest
 
 
 def _restore_policy_quietly(ui: Any, cfn: CloudFormation, name: str, stack_id: str, policy: dict) -> None:

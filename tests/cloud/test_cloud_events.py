@@ -83,12 +83,15 @@ class Script:
         self.add("describe_stacks", stack(), {"StackName": STACK})
         self.add("create_change_set", {"Id": CS_ID, "StackId": STACK_ID}, {
             "StackName": STACK, "ChangeSetType": "UPDATE", "ChangeSetName": ANY, "Parameters": ANY,
-            "TemplateBody": ANY, "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]})
+            "TemplateBody": ANY, "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
+            "ClientToken": ANY})
         self.add("describe_change_set", {"ChangeSetId": CS_ID, "StackId": STACK_ID, "Status": "CREATE_COMPLETE",
                                          "Changes": list(changes)})
-        self.add("describe_stack_events", page(event(STACK, "CREATE_COMPLETE")), {"StackName": STACK_ID})
+        last = page(event(STACK, "CREATE_COMPLETE"))
+        self.add("describe_stack_events", last, {"StackName": STACK_ID})  # planning: the state it planned against
+        self.add("describe_stack_events", last, {"StackName": STACK_ID})  # executing: nobody changed it since
         self.add("set_stack_policy", {}, {"StackName": STACK_ID, "StackPolicyBody": policy})
-        self.add("execute_change_set", {}, {"ChangeSetName": CS_ID, "StackName": STACK_ID})
+        self.add("execute_change_set", {}, {"ChangeSetName": CS_ID, "StackName": STACK_ID, "ClientRequestToken": ANY})
         return self
 
     def run(self, run_cli, clock, *args, tty=False):
@@ -157,7 +160,7 @@ def test_interrupted_update_is_cancelled_and_followed(project, run_cli, fake_clo
     project("cloud_simple")
     script = Script().update_until_executed()
     script.add("describe_stack_events", page(event(STACK, "UPDATE_IN_PROGRESS", "User Initiated")))
-    script.add("cancel_update_stack", {}, {"StackName": STACK})
+    script.add("cancel_update_stack", {}, {"StackName": STACK, "ClientRequestToken": ANY})
     script.add("describe_stack_events", page(event(STACK, "UPDATE_ROLLBACK_IN_PROGRESS", "User cancelled")))
     script.add("describe_stack_events", page(event(STACK, "UPDATE_ROLLBACK_COMPLETE")))
 
@@ -248,7 +251,7 @@ def test_delete_failed_exits_non_zero(project, run_cli, fake_clock):
     project("cloud_simple")
     script = Script().add("describe_stacks", stack())
     script.add("describe_stack_events", page(event(STACK, "UPDATE_COMPLETE")))
-    script.add("delete_stack", {}, {"StackName": STACK})
+    script.add("delete_stack", {}, {"StackName": STACK, "ClientRequestToken": ANY})
     script.add("describe_stack_events", page(
         event(STACK, "DELETE_IN_PROGRESS", "User Initiated"),
         event("ArtifactBucket", "DELETE_FAILED", "The bucket you tried to delete is not empty"),
@@ -293,7 +296,7 @@ def test_override_policy_is_put_back_after_an_interrupted_update(project, run_cl
     project("cloud_simple")
     script = Script().update_until_executed(policy=json.dumps(OVERRIDE_POLICY))
     script.add("describe_stack_events", page(event(STACK, "UPDATE_IN_PROGRESS", "User Initiated")))
-    script.add("cancel_update_stack", {}, {"StackName": STACK})
+    script.add("cancel_update_stack", {}, {"StackName": STACK, "ClientRequestToken": ANY})
     script.add("describe_stack_events", page(event(STACK, "UPDATE_ROLLBACK_COMPLETE")))
     script.add("set_stack_policy", {}, {"StackName": STACK_ID, "StackPolicyBody": json.dumps(DEFAULT_POLICY)})
 
@@ -343,7 +346,9 @@ def test_refused_execution_deletes_the_change_set_and_puts_the_policy_back(proje
     script.add("create_change_set", {"Id": CS_ID, "StackId": STACK_ID})
     script.add("describe_change_set", {"ChangeSetId": CS_ID, "StackId": STACK_ID, "Status": "CREATE_COMPLETE",
                                        "Changes": []})
-    script.add("describe_stack_events", page(event(STACK, "UPDATE_COMPLETE")), {"StackName": STACK_ID})
+    last = page(event(STACK, "UPDATE_COMPLETE"))
+    script.add("describe_stack_events", last, {"StackName": STACK_ID})
+    script.add("describe_stack_events", last, {"StackName": STACK_ID})
     script.add("set_stack_policy", {}, {"StackName": STACK_ID, "StackPolicyBody": json.dumps(OVERRIDE_POLICY)})
     script.error("execute_change_set", "InvalidChangeSetStatus", "ChangeSet is in an invalid state")
     script.add("delete_change_set", {}, {"ChangeSetName": CS_ID, "StackName": STACK_ID})
@@ -361,7 +366,7 @@ def test_preview_leaves_a_stack_under_someone_elses_review_alone(project, run_cl
     script = Script().add("describe_stacks", review)
     script.add("create_change_set", {"Id": CS_ID, "StackId": STACK_ID}, {
         "StackName": STACK, "ChangeSetType": "CREATE", "ChangeSetName": ANY, "Parameters": ANY,
-        "TemplateBody": ANY, "Capabilities": ANY})
+        "TemplateBody": ANY, "Capabilities": ANY, "ClientToken": ANY})
     script.add("describe_change_set", {"ChangeSetId": CS_ID, "StackId": STACK_ID, "Status": "CREATE_COMPLETE",
                                        "Changes": [{"Type": "Resource", "ResourceChange": {
                                            "Action": "Add", "LogicalResourceId": "ArtifactBucket",
