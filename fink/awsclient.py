@@ -21,7 +21,7 @@ from . import __version__
 from .errors import AWSError, ConfigError
 from .retrying import RetryHook, RetrySettings, RetryStats, failure_kind
 
-__all__ = ["AWSClient", "aws_errors", "error_code", "response_lost", "request_id", "ADOPTED"]
+__all__ = ["AWSClient", "aws_errors", "error_code", "read_or_none", "response_lost", "request_id", "ADOPTED"]
 
 T = TypeVar("T")
 #: what an ``adopt`` callback of :meth:`AWSClient.mutate` returns when the work is done but has no result
@@ -78,6 +78,21 @@ def aws_errors(what: str, hint: str | None = None) -> Iterator[None]:
         raise ConfigError("No AWS region configured.", hint="Set AWS_DEFAULT_REGION or a region in your AWS profile.") from exc
     except BotoCoreError as exc:
         raise AWSError(f"{what} failed: {exc}", hint=hint) from exc
+
+
+def read_or_none(what: str, call: Callable[..., T], missing: tuple[str, ...], **params: Any) -> T | None:
+    """A read that answers ``None`` when AWS says the thing does not exist (an error code in ``missing``, or a
+    ValidationError saying "does not exist"); every other failure, connection errors included, is an AWSError."""
+    from botocore.exceptions import ClientError
+    with aws_errors(what):
+        try:
+            return call(**params)
+        except ClientError as exc:
+            code = error_code(exc)
+            if code in missing or (code == "ValidationError" and "does not exist" in _error_message(exc)
+                                   and "ValidationError" in missing):
+                return None
+            raise
 
 
 class _PlaceboSessionShim:

@@ -6,10 +6,12 @@ creates a second REST API, a second deployment, a second version, or fails with 
 very run created the thing. fink therefore replaces botocore's retry handler on every client it makes
 (:class:`RetryHook`) and decides per request, from botocore's own service model:
 
-* a request is **safe to resend** when it only reads (``Get``/``List``/``Describe``/...), when it carries the
-  API's idempotency token (``ClientRequestToken``, ``ClientToken``, members the model marks as tokens), or when
-  sending it twice sets the same state (``Put``/``Update``/``Set``/``Tag``) and it is not conditional
-  (``RevisionId``, ``IfMatch``: a resend after success would fail its own precondition);
+* a request is **safe to resend** when it only reads (``Get``/``List``/``Describe``/...), or when sending it
+  twice sets the same state (``Put``/``Update``/``Set``/``Tag``) and it is not conditional (``RevisionId``,
+  ``IfMatch``: a resend after success would fail its own precondition). A create that carries the API's
+  idempotency token (``ClientRequestToken``) is *not* resent blindly either: emulators and some APIs ignore the
+  token, so :meth:`~fink.awsclient.AWSClient.mutate` reads back first and resends (with the same token) only when
+  nothing was created;
 * every failure whose request certainly did not reach AWS (throttled, connection refused, connect timeout) is
   resent for every operation;
 * a failure after which AWS may have done the work (connection cut after sending, read timeout, HTTP 5xx) is
@@ -38,26 +40,16 @@ THROTTLING_CODES = frozenset({
 READ_PREFIXES = ("Get", "List", "Describe", "Head", "BatchGet", "Lookup", "Filter", "Search", "Validate",
                  "Estimate", "Test", "Simulate", "Check")
 STATE_PREFIXES = ("Put", "Update", "Set", "Tag", "Untag")
-TOKEN_MEMBERS = ("ClientRequestToken", "ClientToken", "IdempotencyToken", "CallerReference", "clientToken")
 CONDITION_MEMBERS = ("RevisionId", "IfMatch")
 
 
-def resend_is_safe(operation_name: str, params: dict[str, Any], token_members: tuple[str, ...] = ()) -> bool:
-    """Whether sending this request a second time can never do its work twice."""
+def resend_is_safe(operation_name: str, params: dict[str, Any]) -> bool:
+    """Whether botocore may send this request a second time after a failure that may have done its work."""
     if operation_name.startswith(READ_PREFIXES):
-        return True
-    if any(params.get(name) for name in TOKEN_MEMBERS + token_members):
         return True
     if any(params.get(name) for name in CONDITION_MEMBERS):
         return False
     return operation_name.startswith(STATE_PREFIXES)
-
-
-def _token_members(operation_model: Any) -> tuple[str, ...]:
-    shape = getattr(operation_model, "input_shape", None)
-    if shape is None:
-        return ()
-    return tuple(name for name, member in shape.members.items() if member.metadata.get("idempotencyToken"))
 
 
 def failure_kind(response: Any, caught_exception: BaseException | None) -> str | None:
@@ -126,7 +118,7 @@ class RetryHook:
 
     def classify(self, params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
         """``before-parameter-build``: decide once per call, from the caller's parameters, if a resend is safe."""
-        context[self.CONTEXT_KEY] = resend_is_safe(model.name, params, _token_members(model))
+        context[self.CONTEXT_KEY] = resend_is_safe(model.name, params)
 
     def needs_retry(self, attempts: int, operation: Any, response: Any = None,
                     caught_exception: BaseException | None = None, request_dict: Any = None, **_: Any) -> Any:

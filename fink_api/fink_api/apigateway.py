@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fink.awsclient import ADOPTED, AWSClient, aws_errors, error_code, request_id
+from fink.awsclient import ADOPTED, AWSClient, aws_errors, read_or_none, request_id
 
 __all__ = ["ApiGateway"]
 
@@ -34,14 +34,8 @@ class ApiGateway:
 
     def _get_or_none(self, operation: str, what: str, **kwargs: Any) -> dict | None:
         """The answer of a Get call, ``None`` when API Gateway says the thing does not exist."""
-        from botocore.exceptions import ClientError
-        try:
-            return _clean(getattr(self.client, operation)(**kwargs))
-        except ClientError as exc:
-            if error_code(exc) in _NOT_FOUND:
-                return None
-            with aws_errors(what):
-                raise
+        found = read_or_none(what, getattr(self.client, operation), _NOT_FOUND, **kwargs)
+        return None if found is None else _clean(found)
 
     def _all(self, operation: str, what: str, **kwargs: Any) -> list[dict]:
         with aws_errors(what):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from fink.awsclient import ADOPTED, AWSClient, aws_errors, error_code
+from fink.awsclient import ADOPTED, AWSClient, aws_errors, read_or_none
 
 __all__ = ["LambdaAliases"]
 
@@ -22,14 +22,9 @@ class LambdaAliases:
 
     def policy(self, function: str, alias: str) -> str | None:
         """The alias's resource policy document (JSON text), ``None`` when it has none."""
-        from botocore.exceptions import ClientError
-        try:
-            return self.client.get_policy(FunctionName=function, Qualifier=alias)["Policy"]
-        except ClientError as exc:
-            if error_code(exc) == "ResourceNotFoundException":
-                return None
-            with aws_errors(f"Reading the policy of {function}:{alias}"):
-                raise
+        found = read_or_none(f"Reading the policy of {function}:{alias}", self.client.get_policy,
+                             ("ResourceNotFoundException",), FunctionName=function, Qualifier=alias)
+        return found["Policy"] if found else None
 
     def add_permission(self, function: str, alias: str, statement_id: str, source_arn: str) -> None:
         def adopt() -> object | None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, Iterator
 
-from fink.awsclient import ADOPTED, AWSClient, aws_errors, error_code
+from fink.awsclient import ADOPTED, AWSClient, aws_errors, error_code, read_or_none
 from fink.errors import AWSError
 from fink.clock import Backoff, Clock, Poller
 from fink.servicediscovery import describe_stack
@@ -148,14 +148,8 @@ class CloudFormation:
             hint="Check the template and the parameters (cloud generate writes the template).")
 
     def _change_set_or_none(self, ids: dict[str, str]) -> dict[str, Any] | None:
-        from botocore.exceptions import ClientError
-        try:
-            return self.client.describe_change_set(**ids)
-        except ClientError as exc:
-            if error_code(exc) in ("ChangeSetNotFound", "ChangeSetNotFoundException", "ValidationError"):
-                return None
-            with aws_errors(f"Describing the change set of stack '{ids['StackName']}'"):
-                raise
+        return read_or_none(f"Describing the change set of stack '{ids['StackName']}'", self.client.describe_change_set,
+                            ("ChangeSetNotFound", "ChangeSetNotFoundException", "ValidationError"), **ids)
 
     def _wait_for_change_set(self, ids: dict[str, str], clock: Clock, timeout: float) -> dict[str, Any]:
         def step() -> dict[str, Any] | None:
@@ -234,5 +228,9 @@ class CloudFormation:
 
     def delete_stack(self, stack_name: str, role_arn: str | None = None) -> None:
         kwargs = {"StackName": stack_name, "ClientRequestToken": new_token(), **({"RoleARN": role_arn} if role_arn else {})}
-        with aws_errors(f"Deleting stack '{stack_name}'"):
-            self.client.delete_stack(**kwargs)
+
+        def adopt() -> Any:  # a lost DeleteStack took effect when the stack is gone or on its way out
+            stack = self.describe_stack(stack_name)
+            return ADOPTED if stack is None or stack["StackStatus"].startswith("DELETE_") else None
+        self.awsclient.mutate(f"Deleting stack '{stack_name}'", lambda: self.client.delete_stack(**kwargs),
+                              adopt=adopt)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fink.awsclient import ADOPTED, AWSClient, aws_errors, error_code
+from fink.awsclient import ADOPTED, AWSClient, aws_errors, read_or_none
 
 __all__ = ["EventBridgeSeam"]
 
@@ -14,14 +14,8 @@ class EventBridgeSeam:
         self.client = awsclient.get_client("events", region)
 
     def rule(self, name: str) -> dict[str, Any] | None:
-        from botocore.exceptions import ClientError
-        try:
-            return self.client.describe_rule(Name=name)
-        except ClientError as exc:
-            if error_code(exc) == "ResourceNotFoundException":
-                return None
-            with aws_errors(f"Reading rule {name}"):
-                raise
+        return read_or_none(f"Reading rule {name}", self.client.describe_rule, ("ResourceNotFoundException",),
+                            Name=name)
 
     def targets(self, rule: str) -> list[dict[str, Any]]:
         with aws_errors(f"Listing the targets of rule {rule}"):

@@ -10,7 +10,7 @@ from typing import Any
 import contextlib
 from typing import Iterator
 
-from fink.awsclient import ADOPTED, AWSClient, aws_errors, error_code
+from fink.awsclient import ADOPTED, AWSClient, aws_errors, read_or_none
 from fink.errors import AWSError
 
 __all__ = ["LambdaSeam", "ALIAS", "known_runtimes", "configuration_has", "concurrent_change"]
@@ -231,11 +231,4 @@ class LambdaSeam:
     # ---- helpers ------------------------------------------------------------------------------------------------
     @staticmethod
     def _maybe(what: str, call: Any, **params: Any) -> dict[str, Any] | None:
-        from botocore.exceptions import ClientError
-        try:
-            return call(**params)
-        except ClientError as exc:
-            if error_code(exc) == "ResourceNotFoundException":
-                return None
-            with aws_errors(what):
-                raise
+        return read_or_none(what, call, ("ResourceNotFoundException",), **params)
