@@ -184,6 +184,7 @@ class AWSClient:
                 if not (this_lost and (adopt is not None or repeatable) and attempt < self.retry.max_attempts):
                     with aws_errors(what, hint or (_LOST_HINT if this_lost else None)):
                         raise
+                self.retry_stats.recreated[operation] += 1
             self.retry.wait(attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 

@@ -102,6 +102,7 @@ class RetryStats:
     failures: Counter = field(default_factory=Counter)   # (operation, kind) -> failed attempts
     resent: Counter = field(default_factory=Counter)     # operation -> attempts botocore sent again
     adopted: Counter = field(default_factory=Counter)    # operation -> lost responses whose work fink adopted
+    recreated: Counter = field(default_factory=Counter)  # operation -> sent again after reading back found nothing
 
     def ambiguous_total(self) -> int:
         return sum(count for (_, kind), count in self.failures.items() if kind == "ambiguous")

@@ -85,6 +85,18 @@ class ApiGateway:
             return response["body"].read()
 
     # ---- stages -----------------------------------------------------------------------------------------------------
+    def deployed_fingerprint(self, api_id: str, stage: str) -> str | None:
+        """The ``[fink:...]`` fingerprint in the description of the deployment the stage serves (``None``: none)."""
+        import re
+        current = self._get_or_none("get_stage", f"Reading stage {stage}", restApiId=api_id, stageName=stage)
+        deployment_id = (current or {}).get("deploymentId")
+        if not deployment_id:
+            return None
+        deployment = self._get_or_none("get_deployment", f"Reading deployment {deployment_id}", restApiId=api_id,
+                                       deploymentId=deployment_id)
+        found = re.search(r"\[fink:([0-9a-f]+)\]", (deployment or {}).get("description", ""))
+        return found.group(1) if found else None
+
     def create_deployment(self, api_id: str, stage: str, description: str) -> dict:
         """CreateDeployment; its description carries a request id by which a lost response's deployment is found."""
         description = f"{description} (request {request_id()})"

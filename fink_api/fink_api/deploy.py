@@ -1,11 +1,14 @@
 """``api deploy`` and ``api custom-domain-create``: read remote state, plan with ``fink_api.plan``, show, execute.
 
 The definition goes first (it yields the API id); then, with the id known, the Lambda permissions, a deployment
-with the stage settings, the usage plan for the API key and the custom domain. Every part is idempotent: a
-second deploy with the same config only creates a new deployment and re-applies the stage settings.
+with the stage settings, the usage plan for the API key and the custom domain. Every part is idempotent: the
+deployment's description carries a fingerprint of the definition and the stage settings, so a second deploy with
+the same swagger.yaml and config changes nothing at all.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
@@ -95,10 +98,17 @@ def _host(api_id: str | None, region: str) -> str | None:
     return f"{api_id}.execute-api.{region}.amazonaws.com" if api_id else None
 
 
+def fingerprint(body: str, api: Mapping[str, Any]) -> str:
+    """What a deployment serves: the filled definition, the stage and its settings."""
+    data = json.dumps({"body": body, "stage": api["targetStage"], "settings": p.stage_ops(api)}, sort_keys=True)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:16]
+
+
 def _put_definition(s: Services, config: Mapping[str, Any], doc: dict, existing: dict | None,
-                    arns: Mapping[tuple[str, str], str], ui: UI) -> str:
-    """Import or overwrite the API; returns its id. A new API whose definition needs its own host is created
-    empty first, so that the host (which contains the id) can be filled in."""
+                    arns: Mapping[tuple[str, str], str], ui: UI) -> tuple[str, str | None]:
+    """Import or overwrite the API; returns its id and the fingerprint to deploy (``None``: the stage already
+    serves exactly this). A new API whose definition needs its own host is created empty first, so that the host
+    (which contains the id) can be filled in."""
     api, domain = config["api"], config.get("customDomain")
     entries = (config.get("lambda") or {}).get("entries") or []
     uris = {e["swaggerRef"]: swagger.lambda_uri(s.region, arns[(e["name"], e["alias"])])
@@ -110,12 +120,17 @@ def _put_definition(s: Services, config: Mapping[str, Any], doc: dict, existing:
         ui.info(f"Creating REST API {api['name']} (its host is needed in swagger.yaml)")
         api_id = s.apigw.create_api(api["name"], api.get("description", ""))["id"]
     body = swagger.dump(swagger.fill(doc, swagger.fill_values(api, domain, _host(api_id, s.region), uris)))
+    wanted = fingerprint(body, api)
     if api_id is None:
         ui.info(f"Creating REST API {api['name']} from swagger.yaml")
-        return s.apigw.import_api(body, api["name"])["id"]
+        return s.apigw.import_api(body, api["name"])["id"], wanted
+    if existing and s.apigw.deployed_fingerprint(api_id, api["targetStage"]) == wanted:
+        ui.info(f"REST API {api['name']} ({api_id}): stage {api['targetStage']} already serves this definition "
+                "and these settings")
+        return api_id, None
     ui.info(f"Updating REST API {api['name']} ({api_id}) from swagger.yaml")
     s.apigw.overwrite_api(api_id, body)
-    return api_id
+    return api_id, wanted
 
 
 # ---- after the definition -------------------------------------------------------------------------------------------
@@ -129,10 +144,12 @@ def _permission_actions(s: Services, entries: list[Mapping[str, str]], arns: Map
     return actions
 
 
-def _deploy_stage(s: Services, context: Mapping[str, Any], api: Mapping[str, Any], api_id: str, ui: UI) -> None:
+def _deploy_stage(s: Services, context: Mapping[str, Any], api: Mapping[str, Any], api_id: str, ui: UI,
+                  served: str) -> None:
     stage = api["targetStage"]
     ui.info(f"Deploying to stage {stage}")
-    s.apigw.create_deployment(api_id, stage, f"Deployed by {context.get('user') or 'fink'} with fink api")
+    s.apigw.create_deployment(api_id, stage, f"Deployed by {context.get('user') or 'fink'} with fink api "
+                                             f"[fink:{served}]")
     ops = p.stage_ops(api)
     ui.debug(f"Stage patch operations: {ops}")
     s.apigw.update_stage(api_id, stage, ops)
@@ -182,9 +199,10 @@ def deploy_api(context: Mapping[str, Any], config: Mapping[str, Any], s: Service
     doc, _ = read_definition()
     existing = find_api(s.apigw, api["name"])
     arns = _alias_arns(s.lambdas, entries)
-    api_id = _put_definition(s, config, doc, existing, arns, ui)
+    api_id, served = _put_definition(s, config, doc, existing, arns, ui)
     execute(_permission_actions(s, entries, arns, api_id), s, ui)
-    _deploy_stage(s, context, api, api_id, ui)
+    if served is not None:
+        _deploy_stage(s, context, api, api_id, ui, served)
     execute(_usage_plan_actions(s, api, api_id), s, ui)
     if config.get("customDomain"):
         ensure_custom_domain(s, config["customDomain"], api_id, api["targetStage"], ui)

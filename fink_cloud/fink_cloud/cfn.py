@@ -75,6 +75,18 @@ class CloudFormation:
             body = self.client.get_template(StackName=stack_name, TemplateStage="Processed")["TemplateBody"]
         return json.loads(body) if isinstance(body, str) else dict(body)
 
+    def original_template(self, stack_name: str) -> Any:
+        """The template as it was submitted (parsed when it is JSON)."""
+        import json
+        with aws_errors(f"Reading the template of stack '{stack_name}'"):
+            body = self.client.get_template(StackName=stack_name, TemplateStage="Original")["TemplateBody"]
+        if isinstance(body, str):
+            try:
+                return json.loads(body)
+            except ValueError:
+                return body
+        return body
+
     def latest_event_id(self, stack_id: str) -> str | None:
         with aws_errors(f"Reading the events of stack '{stack_id}'"):
             events = self.client.describe_stack_events(StackName=stack_id)["StackEvents"]

@@ -136,12 +136,34 @@ def make_plan(context: dict, config: dict, cfn: CloudFormation, *, preview: bool
     change_set_type = "CREATE" if _is_new(stack) else "UPDATE"
     request = _change_set_request(context, config, json.dumps(template, indent=2), change_set_type)
     change_set, last_event = None, None
+    if not preview and not changes and _same_as_deployed(cfn, stack, template, request):
+        return Plan(config["stack"]["StackName"], change_set_type, stack, changes, None, module, request)
     if stack is not None or preview:
         change_set = cfn.create_change_set(request, context["_clock"], timeout_of(config))
     if change_set is not None and change_set_type == "UPDATE":  # the state this change set was computed against
         last_event = cfn.latest_event_id(change_set["StackId"])
     return Plan(config["stack"]["StackName"], change_set_type, stack, changes, change_set, module, request,
                 last_event)
+
+
+def _same_as_deployed(cfn: CloudFormation, stack: dict[str, Any] | None, template: dict, request: dict) -> bool:
+    """Whether the deployed stack already has this template, these parameters and settings, so that deploy needs
+    no change set at all (a repeated deploy makes no change, not even a change set to delete again).
+
+    Only when nothing outside the template can change the outcome: no NoEcho or SSM parameter (their values cannot
+    be compared), no transform (macros expand at deploy time)."""
+    if _is_new(stack) or not str(stack["StackStatus"]).endswith("_COMPLETE"):  # type: ignore[index]
+        return False
+    params = (template.get("Parameters") or {}).values()
+    if "Transform" in template or any(str(p.get("NoEcho", "")).lower() == "true"
+                                      or str(p.get("Type", "")).startswith("AWS::SSM::") for p in params):
+        return False
+    if "NotificationARNs" in request and sorted(request["NotificationARNs"]) != sorted(
+            stack.get("NotificationARNs", [])):  # type: ignore[union-attr]
+        return False
+    if request.get("RoleARN", stack.get("RoleARN")) != stack.get("RoleARN"):  # type: ignore[union-attr]
+        return False
+    return cfn.original_template(stack["StackId"]) == json.loads(json.dumps(template))  # type: ignore[index]
 
 
 def parameter_table(changes: list[ParameterChange]) -> str:

@@ -219,6 +219,7 @@ def test_empty_change_set_aws_style_is_no_changes(project, run_cli, fake_clock):
     project("cloud_simple")
     script = Script()
     script.add("describe_stacks", stack(prefix="fink-test-one"))
+    script.add("get_template", {"TemplateBody": "{}"})  # deployed by someone else: the change set decides
     script.add("create_change_set", {"Id": CS_ID, "StackId": STACK_ID})
     script.add("describe_change_set", {"ChangeSetId": CS_ID, "StackId": STACK_ID, "Status": "CREATE_PENDING"})
     script.add("describe_change_set", {
@@ -230,8 +231,8 @@ def test_empty_change_set_aws_style_is_no_changes(project, run_cli, fake_clock):
     assert result.exit_code == 0, result.output
     assert "No changes: stack 'fink-test-simple' is up to date." in result.stderr
     counts = script.awsclient.call_counts
-    assert sum(n for op, n in counts.items() if op.startswith("cloudformation.")) == 5
-    assert script.awsclient.total_calls - 5 == counts["ssm.GetParameters"] == 1  # only slack's webhook lookup
+    assert sum(n for op, n in counts.items() if op.startswith("cloudformation.")) == 6
+    assert script.awsclient.total_calls - 6 == counts["ssm.GetParameters"] == 1  # only slack's webhook lookup
 
 
 def test_refused_change_set_is_an_error_and_deleted(project, run_cli, fake_clock):
@@ -273,6 +274,7 @@ def test_no_updates_refusal_moto_style_is_no_changes(project, run_cli, fake_cloc
     """Older moto (and UpdateStack-style answers) refuse the empty change set at CreateChangeSet."""
     project("cloud_simple")
     script = Script().add("describe_stacks", stack(prefix="fink-test-one"))
+    script.add("get_template", {"TemplateBody": "{}"})
     script.error("create_change_set", "ValidationError", "No updates are to be performed.")
     result = script.run(run_cli, fake_clock, "deploy")
     assert result.exit_code == 0, result.output

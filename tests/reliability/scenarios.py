@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import shutil
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +22,7 @@ TRUST = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
 EU = {"LocationConstraint": "eu-west-1"}
 FUNCTION = "fink-test-function"
+RESOURCES = Path(__file__).parent.parent / "resources"
 
 
 def _client(service: str, url: str) -> Any:
@@ -96,18 +99,35 @@ class Scenario:
     args: tuple[str, ...]
     prepare: Callable[[str], None]
     first: tuple[str, ...] = ()     # a command run cleanly before the attacked one (e.g. create before update)
+    then: Callable[[], None] | None = None  # a change of the project after ``first``
 
     def __str__(self) -> str:
         return self.name
 
 
 SCENARIOS = [
-    Scenario("cloud-deploy", "cloud_simple", "cloud", ("deploy",), prepare_cloud, first=("deploy",)),
+    Scenario("cloud-deploy", "cloud_simple", "cloud", ("deploy",), prepare_cloud, first=("deploy",),
+             then=lambda: _edit(lambda d: d["cloud"]["parameters"].update(Retention=9))),  # deploy updates
     Scenario("lambda-deploy", "lambda_python", "lambda", ("deploy",), prepare_lambda),
     Scenario("lambda-wire", "lambda_python", "lambda", ("wire",), prepare_wire),
     Scenario("api-deploy", "api_sample", "api", ("deploy",), prepare_api),
     Scenario("code-deploy", "code_simple", "code", ("deploy", "--no-wait"), prepare_code),
 ]
+
+
+def prepared(scenario: Scenario, aws, folder: Path, run_cli, fake_clock) -> None:
+    """A fresh emulator, the sample project in ``folder`` (made the working folder) and what the command needs;
+    the ``first`` command runs cleanly."""
+    aws.reset()
+    shutil.copytree(RESOURCES / scenario.project, folder, dirs_exist_ok=True)
+    os.chdir(folder)
+    scenario.prepare(aws.url)
+    aws.queue_lambda_results(["alive"] * 40)
+    if scenario.first:
+        first = run_cli(scenario.tool, *scenario.first, env={"ENV": "dev"}, clock=fake_clock)
+        assert first.exit_code == 0, first.output
+    if scenario.then:
+        scenario.then()
 
 
 # ---- the snapshot --------------------------------------------------------------------------------------------------
