@@ -179,6 +179,10 @@ class AWSClient:
                         self.retry_stats.adopted[operation] += 1
                         return found
                 if not (this_lost and (adopt is not None or repeatable) and attempt < self.retry.max_attempts):
+                    if this_lost and getattr(exc, "response", None) is None:
+                        raise AWSError(f"{what} failed: the connection broke after the request was sent, before AWS "
+                                       f"answered ({exc}).", operation=operation, code="ResponseLost",
+                                       hint=hint or _LOST_HINT) from exc
                     with aws_errors(what, hint or (_LOST_HINT if this_lost else None)):
                         raise
                 self.retry_stats.recreated[operation] += 1

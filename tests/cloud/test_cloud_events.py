@@ -386,3 +386,25 @@ def test_preview_leaves_a_stack_under_someone_elses_review_alone(project, run_cl
     result = script.run(run_cli, fake_clock, "preview")
     assert result.exit_code == 0, result.output
     assert "Add     ArtifactBucket  AWS::S3::Bucket  -" in result.stdout
+
+
+def test_stack_changed_by_another_run_after_planning_is_refused_and_the_change_set_deleted(
+        project, run_cli, fake_clock):
+    """Two deploys of one stack: the other one's update happened between this one's planning and executing (its
+    events are newer), so this one must not execute its change set and overwrite that update."""
+    project("cloud_simple")
+    script = Script()
+    script.add("describe_stacks", stack())
+    script.deployed_template()
+    script.add("create_change_set", {"Id": CS_ID, "StackId": STACK_ID})
+    script.add("describe_change_set", {"ChangeSetId": CS_ID, "StackId": STACK_ID, "Status": "CREATE_COMPLETE",
+                                       "Changes": []})
+    script.add("describe_stack_events", page(event(STACK, "UPDATE_COMPLETE")), {"StackName": STACK_ID})
+    script.add("describe_stack_events", page(event(STACK, "UPDATE_IN_PROGRESS", "User Initiated")),
+               {"StackName": STACK_ID})  # someone else's update started meanwhile
+    script.add("delete_change_set", {}, {"ChangeSetName": CS_ID, "StackName": STACK_ID})
+    result = script.run(run_cli, fake_clock, "deploy")
+    assert result.exit_code == 1
+    assert ("Stack 'fink-test-simple' was changed by someone else while this deploy was planning; nothing was "
+            "changed by this run and its change set was deleted.") in result.stderr
+    assert "run `cloud deploy` again" in result.stderr
