@@ -197,15 +197,21 @@ def _parameter_changes(ui: Any, cfn: CloudFormation, template_params: dict, stac
     """The parameter diff; if it would show a previous value, the deployed template is read first to learn which
     parameters held a secret then (their previous values are registered as secrets and shown masked)."""
     current = stack.get("Parameters", [])
+    _register_previous(ui, current, secrets)
     changes = parameter_changes(template_params, current, new_params, secrets)
     if not any(not c.secret and c.old is not None for c in changes):
         return changes
     deployed = cfn.processed_template(stack["StackName"])
     were = set((deployed.get("Metadata") or {}).get(SECRETS_METADATA) or ())
-    for param in current:
-        if param["ParameterKey"] in were | secrets and param.get("ParameterValue") is not None:
-            ui.register_secret(param["ParameterValue"])
+    _register_previous(ui, current, were)
     return parameter_changes(template_params, current, new_params, secrets | were) if were else changes
+
+
+def _register_previous(ui: Any, current: list[dict[str, Any]], keys: set[str]) -> None:
+    """The deployed values of secret parameters are secrets too (a rotated secret's old value, stale outputs)."""
+    for param in current:
+        if param["ParameterKey"] in keys and param.get("ParameterValue") not in (None, "****"):
+            ui.register_secret(param["ParameterValue"])
 
 
 def parameter_table(changes: list[ParameterChange]) -> str:
