@@ -22,7 +22,7 @@ from fink.render import table
 from .cfn import CloudFormation
 from .events import SUCCESS_STATUSES, StackWatcher, failure_summary
 from .params import ParameterChange, check_parameters, parameter_changes, parameter_list
-from .template import MAX_BODY_BYTES, load_template, stack_policies
+from .template import MAX_BODY_BYTES, load_template, override_note, stack_policies
 
 __all__ = ["Plan", "make_plan", "execute_plan", "discard_plan", "check_deployable", "parameter_table",
            "outputs_of", "timeout_of"]
@@ -166,7 +166,10 @@ def outputs_of(stack: dict[str, Any] | None) -> dict[str, str]:
 def execute_plan(context: dict, config: dict, cfn: CloudFormation, plan: Plan) -> str:
     """Execute the change set, follow the stack and apply the stack policy; returns the final status."""
     ui = context["_ui"]
-    policy, during = stack_policies(plan.module, bool(context["_arguments"].get("--override-stack-policy")))
+    override = bool(context["_arguments"].get("--override-stack-policy"))
+    policy, during = stack_policies(plan.module, override)
+    if override_note(plan.module, override):
+        ui.warn(override_note(plan.module, override))
     if plan.creates_stack:
         ui.info(f"Creating stack '{plan.stack_name}' ...")
         stack_id = cfn.create_stack(plan.request, json.dumps(policy))
