@@ -10,7 +10,8 @@ converted section gets its defaults and is validated like one written in the new
 - plugin sections spelled as in the guide (``plugins."fink.slack_integration"``) or under gcdt's name
   (``gcdt_slack_integration``) → the plugin's section name (``fink_slack_integration``);
 - ``lambda.lambda.events`` as gcdt's old dict (``s3Sources`` / ``timeSchedules``) is an error whose message holds
-  the list to write instead (removing sources with ``ensure: absent`` has no equivalent in a config: unwire them).
+  the list to write instead (removing sources with ``ensure: absent`` has no equivalent in a config: unwire them);
+  an empty dict (``"events": {}``, common in gcdt configs) is read as the empty list with a warning.
 
 Every conversion returns one warning; nothing is converted silently. Where old and new shape are both present the
 intent is unclear and the run stops.
@@ -40,7 +41,9 @@ def convert_old_shapes(config: dict[str, Any], plugin_sections: Iterable[str] = 
     if isinstance(cloud, dict) and "cloudformation" in cloud:
         warnings.append(convert_cloudformation_section(cloud))
     try:
-        _refuse_old_events(config)
+        if _refuse_old_events(config):
+            warnings.append("lambda.lambda.events: gcdt's empty dict {} is read as the empty list []; "
+                            'write "events": [].')
     except ConfigError as exc:
         if tool == "lambda":
             raise
@@ -126,13 +129,17 @@ def events_from_gcdt_dict(events: dict[str, Any]) -> tuple[list[dict[str, Any]],
     return converted, left_out
 
 
-def _refuse_old_events(config: dict[str, Any]) -> None:
+def _refuse_old_events(config: dict[str, Any]) -> bool:
+    """Raise for gcdt's events dict; True when it was an empty dict, replaced by ``[]``."""
     function = (config.get("lambda") or {}).get("lambda") if isinstance(config.get("lambda"), dict) else None
     events = function.get("events") if isinstance(function, dict) else None
     if not isinstance(events, dict):
-        return
+        return False
     converted, left_out = events_from_gcdt_dict(events)
-    note = (f" Sources marked ensure: absent ({', '.join(left_out)}) have no place in the list: run `lambda "
-            "unwire` with the old wiring first or remove them by hand." if left_out else "")
+    if not converted and not left_out:  # gcdt's empty dict (`"events": {}`): no sources, nothing to decide
+        function["events"] = []
+        return True
+    note = (f" Sources marked ensure: absent ({', '.join(left_out)}) have no place in the list: unwire them with "
+            "gcdt first or remove them by hand." if left_out else "")
     raise ConfigError("lambda.lambda.events uses gcdt's old format (s3Sources/timeSchedules), which fink does not "
                       "read.", hint=f"Write it as a list: \"events\": {json.dumps(converted)}.{note}")

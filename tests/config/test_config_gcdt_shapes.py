@@ -59,6 +59,9 @@ def test_old_event_dict_is_refused_with_the_list_to_write():
     assert json.dumps(converted) in info.value.hint and "ensure: absent (s3 bucket gone)" in info.value.hint
     warnings = convert_old_shapes({"lambda": {"lambda": {"events": events}}}, tool="cloud")
     assert "gcdt's old format" in warnings[0]  # another tool's section does not stop e.g. cloud deploy
+    empty = {"lambda": {"lambda": {"events": {}}}}  # common in gcdt configs: no sources at all
+    assert "is read as the empty list" in convert_old_shapes(empty, tool="lambda")[0]
+    assert empty == {"lambda": {"lambda": {"events": []}}}
 
 
 @pytest.fixture
