@@ -75,10 +75,10 @@ def version_lines() -> list[str]:
 
 def version_command(context: dict, config: dict) -> int:
     ui: UI = context["_ui"]
-    from .update_check import newer
+    from .update_check import UPDATE_COMMAND, newer
     latest = context["_update_check"].latest() if context.get("_update_check") else None
     if newer(latest, __version__):
-        ui.warn(f"Please consider an update to fink version: {latest}")
+        ui.warn(f"Please consider an update to fink version: {latest} ({UPDATE_COMMAND})")
     ui.lines(version_lines())
     return 0
 

@@ -2,6 +2,11 @@
 
 The check runs in a daemon thread with a short timeout, its answer is cached for a day, and it is switched off
 with ``FINK_NO_UPDATE_CHECK=1``. Offline, the command goes on as if nothing happened.
+
+fink's core is published as ``fink-core`` (the name ``fink`` belongs to an unrelated project, see
+docs/design-decisions.md). An index answer counts only when it is fink's own: its normalised name is
+``fink-core`` and its summary is fink's (:data:`SUMMARY`, the same text as the core's ``setup.py``). Anything else
+(a squatter, a mirror serving another project under the name, an odd answer) says nothing.
 """
 from __future__ import annotations
 
@@ -12,9 +17,14 @@ import threading
 import time
 from pathlib import Path
 
-__all__ = ["UpdateCheck", "newer"]
+__all__ = ["UpdateCheck", "newer", "fink_release", "DISTRIBUTION", "UPDATE_COMMAND", "SUMMARY"]
 
-PYPI_URL = "https://pypi.org/pypi/fink/json"
+#: the core distribution's name on the package index, and the command that updates it
+DISTRIBUTION = "fink-core"
+UPDATE_COMMAND = f"pip install -U {DISTRIBUTION}"
+#: the core distribution's summary (setup.py's ``description``): how the index answer proves it is fink's
+SUMMARY = "fink: infrastructure-as-code deployment tools for AWS (core)"
+PYPI_URL = f"https://pypi.org/pypi/{DISTRIBUTION}/json"
 CACHE_SECONDS = 24 * 3600
 TIMEOUT = 1.5
 
@@ -38,6 +48,23 @@ def _version_key(version: str) -> tuple:
 
 def newer(latest: str | None, current: str) -> bool:
     return bool(latest) and _version_key(latest) > _version_key(current)
+
+
+def _normalised(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def fink_release(answer: object) -> str | None:
+    """The latest version in a PyPI JSON answer, or None unless the answer describes fink's own core."""
+    info = answer.get("info") if isinstance(answer, dict) else None
+    if not isinstance(info, dict):
+        return None
+    name, summary, version = info.get("name"), info.get("summary"), info.get("version")
+    if not all(isinstance(v, str) for v in (name, summary, version)):
+        return None
+    if _normalised(name) != DISTRIBUTION or summary.strip() != SUMMARY:
+        return None
+    return version
 
 
 def _cache_file(environ) -> Path:
@@ -77,6 +104,8 @@ class UpdateCheck:
     def _read_cache(self) -> str | None:
         try:
             data = json.loads(_cache_file(self.environ).read_text())
+            if data.get("distribution") != DISTRIBUTION:
+                return None  # written by a fink that asked about another name: not trusted
             if self.now() - float(data["checked"]) < CACHE_SECONDS:
                 return data.get("latest")
         except (OSError, ValueError, KeyError, TypeError):
@@ -88,13 +117,13 @@ class UpdateCheck:
         url = self.environ.get("FINK_PYPI_URL", PYPI_URL)
         try:
             with urllib.request.urlopen(url, timeout=TIMEOUT) as response:  # noqa: S310 (https or a test URL)
-                latest = json.load(response)["info"]["version"]
+                latest = fink_release(json.load(response))
         except Exception:
             return  # offline, PyPI down, odd answer: say nothing
         self._latest = latest
         try:
             path = _cache_file(self.environ)
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps({"checked": self.now(), "latest": latest}))
+            path.write_text(json.dumps({"checked": self.now(), "distribution": DISTRIBUTION, "latest": latest}))
         except OSError:
             pass

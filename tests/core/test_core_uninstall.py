@@ -31,7 +31,7 @@ def venv(tmp_path, wheelhouse):
     def pip(*args):
         subprocess.run([sys.executable, "-m", "pip", "--python", str(python), *args, "-q"], check=True,
                        capture_output=True)
-    pip("install", "--no-deps", "--no-index", "--find-links", str(wheelhouse), "fink", "fink-config-reader",
+    pip("install", "--no-deps", "--no-index", "--find-links", str(wheelhouse), "fink-core", "fink-config-reader",
         "fink-say-hello")
     return root, pip, wheelhouse
 
