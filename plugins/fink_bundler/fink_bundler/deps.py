@@ -8,8 +8,8 @@ to the platform install with ``--find-links``, a platform-specific one is refuse
 Node.js: ``npm install --omit=dev`` into a copy of ``package.json`` under ``.fink/`` (the user's own ``node_modules``
 is never touched). A ``bundling.folders`` entry for ``./node_modules`` (gcdt's way of shipping dependencies, still
 in the guide's getting-started config) is covered by that install, and skipped with a warning when there is neither
-a ``node_modules`` folder nor a ``package.json``. Installs live under ``.fink/deps/<kind>-<key>``, the key being a hash of the requirement files and
-the target platform; ``--keep`` reuses a finished install with the same key, otherwise every run installs afresh.
+a ``node_modules`` folder nor a ``package.json``. Installs live under ``.fink/deps/<kind>-<key>``, the key being a
+hash of the requirement files and the target platform; ``--keep`` reuses a finished install with the same key, otherwise every run installs afresh.
 
 What installers write that differs between two installs of the same packages (absolute paths, interpreter
 shebangs, hashes of such files) is listed in ``INSTALL_NOISE`` and left out of the bundle.
