@@ -47,6 +47,14 @@ def test_a_symlink_loop_is_an_error(work):
         bundler.build_lambda_bundle(_section([{"source": "src"}]), str(work), ignore=[])
 
 
+def test_a_loop_through_a_second_link_outside_the_folder_is_an_error(work):
+    (work / "elsewhere").mkdir()
+    os.symlink(work / "elsewhere", work / "src" / "jump")
+    os.symlink(work / "src", work / "elsewhere" / "back")
+    with pytest.raises(FinkError, match="Symlink loop: .*back points back to"):
+        bundler.build_lambda_bundle(_section([{"source": "src"}]), str(work), ignore=[])
+
+
 def test_a_self_referencing_link_is_an_error(work):
     os.symlink("me", work / "src" / "me")
     with pytest.raises(FinkError, match="Symlink loop: .*me points back to itself"):
