@@ -7,6 +7,7 @@ converted section gets its defaults and is validated like one written in the new
   ``code``;
 - ``cloud.cloudformation`` (gcdt < 0.1.420: stack settings and template parameters in one section) → ``stack`` and
   ``parameters`` (gcdt itself converted it with a deprecation warning);
+- the top-level ``gcdtignore`` list → ``finkignore``;
 - plugin sections spelled as in the guide (``plugins."fink.slack_integration"``) or under gcdt's name
   (``gcdt_slack_integration``) → the plugin's section name (``fink_slack_integration``);
 - ``lambda.lambda.events`` as gcdt's old dict (``s3Sources`` / ``timeSchedules``) is an error whose message holds
@@ -37,6 +38,7 @@ def convert_old_shapes(config: dict[str, Any], plugin_sections: Iterable[str] = 
     shape in another tool's section is only a warning: it does not stop e.g. ``cloud deploy``)."""
     warnings = _rename_tool_sections(config)
     warnings += _rename_plugin_sections(config, set(plugin_sections))
+    warnings += _merge_gcdtignore(config)
     cloud = config.get("cloud")
     if isinstance(cloud, dict) and "cloudformation" in cloud:
         warnings.append(convert_cloudformation_section(cloud))
@@ -63,6 +65,17 @@ def _rename_tool_sections(config: dict[str, Any]) -> list[str]:
         warnings.append(f"config section '{old}' is gcdt's name of '{new}': read as '{new}'. Rename it "
                         f"(`fink migrate-gcdt` does it); gcdt's names will stop working in a later release.")
     return warnings
+
+
+def _merge_gcdtignore(config: dict[str, Any]) -> list[str]:
+    """gcdt's top-level ``gcdtignore`` list joins ``finkignore`` (the reader may already have filled that one
+    from ``.finkignore``)."""
+    patterns = config.pop("gcdtignore", None)
+    if patterns is None:
+        return []
+    listed = patterns if isinstance(patterns, list) else [patterns]
+    config["finkignore"] = [*(config.get("finkignore") or []), *listed]
+    return ["config key 'gcdtignore' is gcdt's name of 'finkignore': its patterns are used. Rename it."]
 
 
 def plugin_key(key: str) -> str:

@@ -236,10 +236,12 @@ def convert_config(data: dict[str, Any], notes: list[str], problems: list[str]) 
             _rename_key(data, old, new)
             notes.append(f"section '{old}' -> '{new}'")
     _convert_plugins(data, notes)
-    for old, new in (("gcdtignore", "finkignore"),):
-        if old in data:
-            _rename_key(data, old, new)
-            notes.append(f"'{old}' -> '{new}'")
+    if "gcdtignore" in data:
+        if "finkignore" in data:
+            data["finkignore"] = [*data["finkignore"], *data.pop("gcdtignore")]
+        else:
+            _rename_key(data, "gcdtignore", "finkignore")
+        notes.append("'gcdtignore' -> 'finkignore'")
     base = data.get("baseconfig")
     if isinstance(base, str) and base.startswith("gcdt_"):
         data["baseconfig"] = "fink_" + base[5:]

@@ -38,6 +38,9 @@ def test_tool_and_plugin_names_of_gcdt_and_of_the_guide_are_read_with_a_warning(
                                   "other.thing": {}}}
     assert len(warnings) == 3 and "plugins.'fink.slack_integration' is read as plugins.fink_slack_integration" \
         in warnings[1]
+    ignores = {"gcdtignore": ["*.log"], "finkignore": ["tests/"]}
+    assert "'gcdtignore' is gcdt's name of 'finkignore'" in convert_old_shapes(ignores)[0]
+    assert ignores == {"finkignore": ["tests/", "*.log"]}
     with pytest.raises(ConfigError, match="both 'kumo' .* and 'cloud'"):
         convert_old_shapes({"kumo": {}, "cloud": {}})
 
@@ -96,8 +99,10 @@ def test_lambda_with_old_events_stops_before_anything(folder, run_cli):
 def test_gcdt_config_files_are_named_not_ignored(folder, run_cli):
     (folder / "gcdt_dev.json").write_text(json.dumps({"kumo": {"stack": {"StackName": "s"}}}))
     (folder / "lambda_dev.conf").write_text("lambda { name = f }\n")
+    (folder / ".gcdtignore").write_text("*.log\n")
     result = run_cli("cloud", "generate")
     assert result.exit_code == 3
     assert "gcdt_dev.json is gcdt's config file and is not read: rename it to fink_dev.json" in result.stderr
     assert "lambda_dev.conf: HOCON config files (gcdt 0.1) are not read by fink" in result.stderr
+    assert ".gcdtignore is gcdt's ignore file and is not read: rename it to .finkignore." in result.stderr
     assert "Configuration missing for 'cloud'" in result.stderr

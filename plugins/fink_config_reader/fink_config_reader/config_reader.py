@@ -53,13 +53,15 @@ def read_config(params: tuple[dict[str, Any], dict[str, Any]]) -> None:
 
 def gcdt_file_warnings(env: str, folder: str = ".") -> list[str]:
     """Config files of gcdt that fink does not read, each named with what replaces it (never silently ignored):
-    ``gcdt_<env>.*`` (renamed ``fink_<env>.*``) and gcdt 0.1's HOCON files ``<name>_<env>.conf``."""
+    ``gcdt_<env>.*`` (renamed ``fink_<env>.*``), ``.gcdtignore`` and gcdt 0.1's HOCON files ``<name>_<env>.conf``."""
     warnings = []
     for path in candidates(f"gcdt_{env}", folder):
         if os.path.isfile(path):
             new = "fink" + os.path.basename(path)[4:]
             warnings.append(f"{os.path.basename(path)} is gcdt's config file and is not read: rename it to {new} "
                             "(`fink migrate-gcdt` renames files, sections and imports).")
+    if os.path.isfile(os.path.join(folder, ".gcdtignore")):
+        warnings.append(".gcdtignore is gcdt's ignore file and is not read: rename it to .finkignore.")
     hocon = sorted(n for n in os.listdir(folder)
                    if n.endswith(f"_{env}.conf") and os.path.isfile(os.path.join(folder, n)))
     if hocon:
