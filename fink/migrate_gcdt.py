@@ -80,7 +80,8 @@ PYTHON_PROBLEMS: tuple[tuple[str, str], ...] = (
     (r"\bec2\.EBSBlockDevice\(",
      "troposphere 4: ec2.BlockDeviceMapping takes ec2.EbsBlockDevice (autoscaling.EBSBlockDevice is unchanged)"),
 )
-PACKAGE_RENAMES = {"gcdt-kumo": "fink-cloud", "gcdt-ramuda": "fink-lambda", "gcdt-yugen": "fink-api",
+#: the core distribution is fink-core (``fink`` on the package index is an unrelated project)
+PACKAGE_RENAMES = {"gcdt": "fink-core", "gcdt-kumo": "fink-cloud", "gcdt-ramuda": "fink-lambda", "gcdt-yugen": "fink-api",
                    "gcdt-tenkai": "fink-code"}
 TOOL_COMMAND_RE = re.compile(r"\b(kumo|ramuda|yugen|tenkai)(\s+)(?=(deploy|bundle|list|delete|generate|preview|dot|"
                              r"stop|start|version|clean|metrics|info|wire|unwire|rollback|ping|invoke|logs|export|"

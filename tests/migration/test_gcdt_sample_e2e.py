@@ -34,6 +34,8 @@ def migrated(aws, project, run_cli) -> Path:
 def test_migrated_gcdt_project_deploys_with_fink(migrated: Path, run_cli, fake_clock, capsys):
     assert not list(migrated.glob("gcdt_*")) and (migrated / ".finkignore").is_file()
     assert "cloud deploy\nlambda deploy\napi deploy\ncode bundle\n" in (migrated / "deploy.sh").read_text()
+    assert (migrated / "requirements_fink.txt").read_text().splitlines() == [
+        "fink-core", "fink-config-reader", "fink-lookups", "fink-bundler", "fink-slack-integration"]
 
     cloud = run_cli("cloud", "deploy", env=ENV, clock=fake_clock)
     assert cloud.exit_code == 0, cloud.output
