@@ -13,7 +13,7 @@ contents, what was changed and what could not be converted) without touching any
 - Python files: imports and signal names (``gcdt_signals`` → ``fink_signals``, ``gcdt.iam`` → ``fink_cloud.iam``,
   ``kumo_particle_helper`` → ``cloud_particle_helper``, ...), troposphere 4 renames (``add_description`` →
   ``set_description``, ``add_version``, ``add_metadata``), integer ``DesiredCapacity=`` → a string, the ping key
-  ``ramuda_action`` → ``lambda_action``;
+  ``ramuda_action`` → ``lambda_action`` (also in JavaScript/TypeScript handlers);
 - ``swagger.yaml``: gcdt's handlebars variables (``{{apiName}}``, ``{{apiHostname}}``, ``{{<swaggerRef>}}``) →
   fink's placeholders (``{{ api.name }}``, ``{{ api.host }}``, ``{{ lambda.<swaggerRef> }}``), quoted where YAML
   needs it;
@@ -173,6 +173,17 @@ def _is_config(name: str, rel: str) -> bool:
 
 def _is_python(name: str, rel: str) -> bool:
     return name.endswith(".py")
+
+
+def _is_javascript(name: str, rel: str) -> bool:
+    return name.endswith((".js", ".mjs", ".cjs", ".ts"))
+
+
+def _plan_javascript(migration: Migration, rel: str, text: str) -> None:
+    new, count = re.subn(r"\bramuda_action\b", "lambda_action", text)
+    if count:
+        migration.changes.append(Note(rel, None, f"ping payload key ({count}x)"))
+    _set(migration, rel, text, new)
 
 
 def _is_requirements(name: str, rel: str) -> bool:
@@ -379,7 +390,8 @@ def _plan_swagger(migration: Migration, rel: str, text: str) -> None:
 
 
 _HANDLERS: tuple[tuple[Callable[[str, str], bool], Callable[[Migration, str, str], None]], ...] = (
-    (_is_config, _plan_config), (_is_python, _plan_python), (_is_requirements, _plan_requirements),
+    (_is_config, _plan_config), (_is_python, _plan_python), (_is_javascript, _plan_javascript),
+    (_is_requirements, _plan_requirements),
     (_is_swagger, _plan_swagger), (_is_script, _plan_script),
 )
 

@@ -24,7 +24,9 @@ def post_update_hook(awsclient, config):
 def test_python_rewrites_and_what_needs_a_person(tmp_path: Path):
     (tmp_path / "cloudformation.py").write_text(TEMPLATE)
     (tmp_path / "gcdt_prod.py").write_text("def generate_config():\n    return {'kumo': {'stack': {}}}\n")
+    (tmp_path / "index.js").write_text("if (event.ramuda_action === 'ping') { return 'alive'; }\n")
     migration = plan_migration(str(tmp_path))
+    assert migration.contents["index.js"] == "if (event.lambda_action === 'ping') { return 'alive'; }\n"
     new = migration.contents["cloudformation.py"]
     assert "from fink_cloud.cloud_util import ensure_ebs_volume_tags_autoscaling_group" in new
     assert "from fink_cloud import route53" in new and 't.set_version("2010-09-09")' in new
