@@ -24,7 +24,7 @@ from .cfn import CloudFormation
 from .events import SUCCESS_STATUSES, StackWatcher, failure_summary
 from .params import (SECRETS_METADATA, ParameterChange, check_parameters, check_values, keeps_previous,
                      parameter_changes, parameter_list, secret_keys)
-from .template import MAX_BODY_BYTES, load_template, stack_policies
+from .template import MAX_BODY_BYTES, load_template, override_note, stack_policies
 
 __all__ = ["Plan", "make_plan", "execute_plan", "discard_plan", "check_deployable", "parameter_table",
            "outputs_of", "timeout_of", "ChangeSetGuard"]
@@ -304,7 +304,10 @@ def execute_plan(context: dict, config: dict, cfn: CloudFormation, plan: Plan,
 
 def _execute(context: dict, config: dict, cfn: CloudFormation, plan: Plan, guard: ChangeSetGuard) -> str:
     ui = context["_ui"]
-    policy, during = stack_policies(plan.module, bool(context["_arguments"].get("--override-stack-policy")))
+    override = bool(context["_arguments"].get("--override-stack-policy"))
+    policy, during = stack_policies(plan.module, override)
+    if override_note(plan.module, override):
+        ui.warn(override_note(plan.module, override))
     if plan.creates_stack:
         ui.info(f"Creating stack '{plan.stack_name}' ...")
         stack_id = cfn.create_stack(plan.request, json.dumps(policy))
