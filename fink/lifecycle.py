@@ -72,8 +72,11 @@ def _apply_defaults(config: dict, schemas: list[SectionSchema], run: Run) -> Non
         else:
             filled = fill_defaults(current, section.schema)
         node = config
-        for key in section.path[:-1]:
+        for depth, key in enumerate(section.path[:-1]):
             node = node.setdefault(key, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"{'.'.join(section.path[:depth + 1])}: must be a mapping of sections, "
+                                  f"not {type(node).__name__}.", hint="Fix it in your fink_<env> config file.")
         node[section.path[-1]] = filled
 
 
@@ -239,6 +242,9 @@ def _register_hooks(config: dict, hooks: HookSet) -> None:
     if os.path.isfile("cloudformation.py"):
         _register_template_hooks(hooks)
     hookfile = config.get("hookfile")
+    if hookfile is not None and not isinstance(hookfile, str):
+        raise ConfigError(f"hookfile: must be a file name (a string), not {hookfile!r}.",
+                          hint="Fix it in your fink_<env> config file.")
     if hookfile:
         if not os.path.isfile(hookfile):
             raise ConfigError(f"hookfile '{hookfile}' not found (in {os.getcwd()}).")

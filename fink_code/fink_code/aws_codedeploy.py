@@ -34,6 +34,25 @@ class CodeDeploy:
     def __init__(self, awsclient: AWSClient):
         self._client = awsclient.get_client("codedeploy")
 
+    def check_target(self, target: DeploymentTarget) -> None:
+        """The application and the deployment group must exist: read before anything is uploaded or created."""
+        from botocore.exceptions import ClientError
+
+        from fink.awsclient import error_code
+        from fink.errors import ConfigError
+        try:
+            self._client.get_deployment_group(applicationName=target.application,
+                                              deploymentGroupName=target.group)
+        except ClientError as exc:
+            missing = {"ApplicationDoesNotExistException": f"CodeDeploy application '{target.application}'",
+                       "DeploymentGroupDoesNotExistException":
+                           f"deployment group '{target.group}' of application '{target.application}'"}
+            if error_code(exc) in missing:
+                raise ConfigError(f"The {missing[error_code(exc)]} does not exist; nothing was uploaded or deployed.",
+                                  hint=_MISSING_HINT) from None
+            with aws_errors(f"Reading deployment group {target.application}/{target.group}"):
+                raise
+
     def create_deployment(self, target: DeploymentTarget, revision: S3Revision, *, description: str,
                           ignore_stop_failures: bool) -> str:
         """Starts a deployment of ``revision``; returns its id."""
