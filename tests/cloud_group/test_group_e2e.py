@@ -257,6 +257,7 @@ def test_list_shows_each_member_with_its_status_and_dependencies(group, run_cli)
     rows = {r["Member"]: (r["StackStatus"], r["DependsOn"]) for r in json.loads(result.stdout)}
     assert rows["services/app"] == ("NOT_DEPLOYED", ["fink-grp-queue", "fink-grp-data"])
     assert rows["services/reports"] == ("NOT_DEPLOYED", ["fink-grp-audit"])
+    assert run_cli("fink", "cloud", "group", "list", "--json").stdout == result.stdout  # same code via fink
     refused = run_cli("cloud", "group", "deploy")  # ...and does not exist: refused before anything runs
     assert refused.exit_code == 3 and "stack 'fink-grp-data', looked up in services/app" in refused.stderr
 
