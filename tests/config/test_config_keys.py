@@ -44,8 +44,3 @@ def test_a_tool_section_of_the_wrong_type_names_the_type(temp_folder, run_cli):
     assert "'cloud' must be a mapping of the tool's settings, not a list." in result.stderr
     assert "Configuration missing" not in result.stderr
 
-
-def test_top_level_x_keys_are_the_users_and_never_reported():
-    from fink.config_keys import key_problems
-    config = {"x-shared": {"Tags": {"team": "a"}}, "cloud": {}, "plugins": {"x-nope": {}}}
-    assert key_problems(config, ["cloud"], []) == ["plugins.x-nope: unknown key (known: )"]
