@@ -169,6 +169,7 @@ def _steps(run: Run, plugins: list[LoadedPlugin], context: dict, config: dict, h
     tool = run.tool
     _send(sig.initialized, context, hooks)
     _send(sig.config_read_init, (context, config), hooks)
+    _convert_old_shapes(config, plugins, run)
     _apply_defaults(config, _schemas_for(run, plugins, config), run)
     context["_schemas_applied"] = True
     _send(sig.config_read_finalized, (context, config), hooks)
@@ -196,6 +197,13 @@ def _steps(run: Run, plugins: list[LoadedPlugin], context: dict, config: dict, h
     _send(sig.command_finalized, (context, config), hooks)
     _send(sig.finalized, context, hooks)
     return 0
+
+
+def _convert_old_shapes(config: dict, plugins: list[LoadedPlugin], run: Run) -> None:
+    """gcdt's config shapes: converted with a warning naming the new shape, or refused (see fink.legacy_config)."""
+    from .legacy_config import convert_old_shapes
+    for warning in convert_old_shapes(config, [plugin_section_name(p) for p in plugins], run.tool.name):
+        run.ui.warn(warning)
 
 
 def _sections_to_validate(run: Run, plugins: list[LoadedPlugin], config: dict) -> list[SectionSchema]:

@@ -1,11 +1,14 @@
 """``api deploy`` and ``api custom-domain-create``: read remote state, plan with ``fink_api.plan``, show, execute.
 
 The definition goes first (it yields the API id); then, with the id known, the Lambda permissions, a deployment
-with the stage settings, the usage plan for the API key and the custom domain. Every part is idempotent: a
-second deploy with the same config only creates a new deployment and re-applies the stage settings.
+with the stage settings, the usage plan for the API key and the custom domain. Every part is idempotent: the
+deployment's description carries a fingerprint of the definition and the stage settings, so a second deploy with
+the same swagger.yaml and config changes nothing at all.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
@@ -100,10 +103,19 @@ def _host(api_id: str | None, region: str) -> str | None:
     return f"{api_id}.execute-api.{region}.amazonaws.com" if api_id else None
 
 
+def fingerprint(body: str, api: Mapping[str, Any]) -> str:
+    """What a deployment serves: the filled definition, the stage and its settings."""
+    data = json.dumps({"body": body, "stage": api["targetStage"], "settings": p.stage_ops(api),
+                       "variables": api.get("stageVariables"), "accessLogging": api.get("accessLogging")},
+                      sort_keys=True, default=str)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:16]
+
+
 def _put_definition(s: Services, config: Mapping[str, Any], doc: dict, existing: dict | None,
-                    arns: Mapping[tuple[str, str], str], ui: UI) -> tuple[str, dict]:
-    """Import or overwrite the API; returns its id and its record. A new API whose definition needs its own host
-    is created empty first, so that the host (which contains the id) can be filled in."""
+                    arns: Mapping[tuple[str, str], str], ui: UI) -> tuple[str, str | None, dict]:
+    """Import or overwrite the API; returns its id, the fingerprint to deploy (``None``: the stage already serves
+    exactly this) and the API's record (for its endpoint type). A new API whose definition needs its own host is
+    created empty first, so that the host (which contains the id) can be filled in."""
     api, domain = config["api"], config.get("customDomain")
     entries = (config.get("lambda") or {}).get("entries") or []
     uris = {e["swaggerRef"]: swagger.lambda_uri(s.region, arns[(e["name"], e["alias"])])
@@ -118,10 +130,15 @@ def _put_definition(s: Services, config: Mapping[str, Any], doc: dict, existing:
         record = s.apigw.create_api(api["name"], api.get("description", ""), kind)
         api_id = created_empty = record["id"]
     body = swagger.dump(swagger.fill(doc, swagger.fill_values(api, domain, _host(api_id, s.region), uris)))
+    wanted = fingerprint(body, api)
     if api_id is None:
         ui.info(f"Creating REST API {api['name']} from swagger.yaml")
-        record = s.apigw.import_api(body, kind)
-        return record["id"], record
+        record = s.apigw.import_api(body, api["name"], kind)
+        return record["id"], wanted, record
+    if existing and s.apigw.deployed_fingerprint(api_id, api["targetStage"]) == wanted:
+        ui.info(f"REST API {api['name']} ({api_id}): stage {api['targetStage']} already serves this definition "
+                "and these settings")
+        return api_id, None, record or {}
     ui.info(f"Updating REST API {api['name']} ({api_id}) from swagger.yaml")
     try:
         s.apigw.overwrite_api(api_id, body)
@@ -129,7 +146,7 @@ def _put_definition(s: Services, config: Mapping[str, Any], doc: dict, existing:
         if created_empty:
             _delete_quietly(s, created_empty, ui)
         raise
-    return api_id, record or {}
+    return api_id, wanted, record or {}
 
 
 def _delete_quietly(s: Services, api_id: str, ui: UI) -> None:
@@ -153,11 +170,12 @@ def _permission_actions(s: Services, entries: list[Mapping[str, str]], arns: Map
 
 
 def _deploy_stage(s: Services, context: Mapping[str, Any], api: Mapping[str, Any], api_id: str, ui: UI,
-                  changes: Any) -> None:
+                  changes: Any, served: str) -> None:
     stage = api["targetStage"]
     ui.info(f"Deploying to stage {stage}")
     current = s.apigw.stage(api_id, stage)  # before the deployment: what the stage had
-    s.apigw.create_deployment(api_id, stage, f"Deployed by {context.get('user') or 'fink'} with fink api")
+    s.apigw.create_deployment(api_id, stage, f"Deployed by {context.get('user') or 'fink'} with fink api "
+                                             f"[fink:{served}]")
     changes.record(f"deployed to stage {stage}", completes="deploy to the stage")
     ops = sp.stage_setting_ops(current, api) + p.stage_ops(api)
     ui.debug(f"Stage patch operations: {ops}")
@@ -232,11 +250,16 @@ def deploy_api(context: Mapping[str, Any], config: Mapping[str, Any], s: Service
                                                                     if api.get("apiKey") else []) + (
         ["set up the custom domain"] if config.get("customDomain") else [])
     with changes_so_far(ui, "api deploy", pending) as changes:
-        api_id, record = _put_definition(s, config, doc, existing, arns, ui)
-        changes.record(f"{'updated' if existing else 'created'} REST API {api['name']} ({api_id})")
+        api_id, served, record = _put_definition(s, config, doc, existing, arns, ui)
+        if served is not None:
+            changes.record(f"{'updated' if existing else 'created'} REST API {api['name']} ({api_id})")
         execute(sp.plan_endpoint(record, api, api_id), s, ui, changes)
         execute(_permission_actions(s, entries, arns, api_id), s, ui, changes)
-        _deploy_stage(s, context, api, api_id, ui, changes)
+        if served is not None:
+            _deploy_stage(s, context, api, api_id, ui, changes, served)
+        else:
+            changes.complete("deploy to the stage")
+            changes.complete("apply the stage settings")
         execute(_usage_plan_actions(s, api, api_id), s, ui, changes)
         changes.complete("set up the API key's usage plan")
         if config.get("customDomain"):

@@ -154,7 +154,7 @@ def test_recursive_yaml_alias_is_refused(temp_folder, run_cli):
 
 
 def test_yaml_anchors_within_bounds_still_work(temp_folder, run_cli):
-    _write(temp_folder, "fink_dev.yaml", "base: &b {StackName: s}\ncloud:\n  stack: *b\n")
+    _write(temp_folder, "fink_dev.yaml", "x-base: &b {StackName: s}\ncloud:\n  stack: *b\n")
     result = run_cli("fink", "config", "cloud")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["stack"] == {"StackName": "s"}
