@@ -149,3 +149,16 @@ def test_regional_custom_domain(api_project, api, apigw, apis_named, regional_ce
     [record] = [r for r in records if r["Name"] == RECORD + "."]
     assert record["AliasTarget"]["DNSName"].rstrip(".") == domain["regionalDomainName"]
     assert api("deploy").exit_code == 0  # unchanged domain: recognised
+
+
+def test_a_stage_variable_change_alone_is_deployed(api_project, api, apigw, apis_named):
+    """deploy skips a stage that already serves the same definition and settings: the stage variables and the
+    access logging are part of what it compares."""
+    _set(stageVariables={"backend": "a"})
+    assert api("deploy").exit_code == 0
+    assert "already serves" in api("deploy").stderr
+    _set(stageVariables={"backend": "b"})
+    result = api("deploy")
+    assert result.exit_code == 0 and "already serves" not in result.stderr
+    [found] = apis_named(NAME)
+    assert apigw.get_stage(restApiId=found["id"], stageName="dev")["variables"] == {"backend": "b"}

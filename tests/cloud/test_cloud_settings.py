@@ -299,3 +299,18 @@ def test_a_change_set_that_cloudformation_no_longer_offers_is_refused():
                     "ExecutionStatus": "OBSOLETE"}
     with pytest.raises(FinkError, match="execution status OBSOLETE"):
         adopt_change_set(Cfn(), request, "fink-1")
+
+
+def test_a_tag_change_alone_is_not_taken_for_no_change(aws, project, run_cli, fake_clock):
+    """deploy skips the change set when template and parameters equal the deployed ones; changed tags must still
+    go to CloudFormation (AWS executes such a change set; moto reports it as empty, hence the warning here)."""
+    folder = project("cloud_simple")
+    _configure(folder, Tags={"team": "platform"})
+    assert run_cli("cloud", "deploy", clock=fake_clock).exit_code == 0
+    _configure(folder, Tags={"team": "data"})
+    awsclient = AWSClient()
+    log = CallLog(awsclient)
+    result = run_cli("cloud", "deploy", clock=fake_clock, awsclient=awsclient)
+    assert result.exit_code == 0, result.output
+    assert [p["Tags"] for p in log.params("cloudformation", "CreateChangeSet")] == [[{"Key": "team", "Value": "data"}]]
+    assert "No changes: stack" not in result.stderr
