@@ -122,8 +122,9 @@ class CloudFormation:
 
     # ---- drift --------------------------------------------------------------------------------------------------
     def start_drift_detection(self, stack_name: str) -> str:
-        with aws_errors(f"Starting drift detection of stack '{stack_name}'"):
-            return self.client.detect_stack_drift(StackName=stack_name)["StackDriftDetectionId"]
+        return self.awsclient.mutate(  # starting a detection again is harmless
+            f"Starting drift detection of stack '{stack_name}'",
+            lambda: self.client.detect_stack_drift(StackName=stack_name)["StackDriftDetectionId"], repeatable=True)
 
     def drift_detection_status(self, detection_id: str) -> dict[str, Any]:
         with aws_errors("Reading the drift detection status"):

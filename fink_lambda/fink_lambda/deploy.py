@@ -159,7 +159,6 @@ class Deployer:
         if plan.set_retention is not None:
             self.logs.set_retention(log_group_name(plan.name), plan.set_retention)
             changes.record("set the log retention")
-        apply_base_settings(self.seam, self.ui, self.fn, self.found, plan.create)
         if plan.publish:
             checkpoint("version-publishing")
             version = self.seam.publish_version(plan.name, plan.local_sha, f"fink deploy {plan.local_sha}",
@@ -195,6 +194,7 @@ def deploy_function(context: Mapping[str, Any], config: Mapping[str, Any]) -> in
     from fink.progress import changes_so_far
     with changes_so_far(ui, "lambda deploy", _pending(plan)) as changes:
         version = deployer.execute(plan, changes) or plan.alias_version
+        apply_base_settings(deployer.seam, ui, config["lambda"], deployer.found, plan.create)  # function-wide
         moved = version != plan.alias_version
         _ping_and_activate(context, config, deployer.seam, spec.name, version, moved=moved)
     apply_alias_settings(deployer.seam, ui, config["lambda"])

@@ -240,8 +240,10 @@ class LambdaSeam:
     def set_concurrency(self, name: str, reserved: int | None) -> None:
         """Reserve ``reserved`` concurrent executions, or remove the reservation (``None``)."""
         with aws_errors(f"Setting the reserved concurrency of '{name}'"):
-            if reserved is None:
-                self.client.delete_function_concurrency(FunctionName=name)
+            if reserved is None:  # removing a reservation twice is harmless
+                self.awsclient.mutate(f"Removing the reserved concurrency of '{name}'",
+                                      lambda: self.client.delete_function_concurrency(FunctionName=name),
+                                      repeatable=True)
             else:
                 self.client.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=reserved)
 
@@ -256,14 +258,20 @@ class LambdaSeam:
             return call(FunctionName=name, Qualifier=qualifier, **config)["FunctionUrl"]
 
     def delete_url_config(self, name: str, qualifier: str = ALIAS) -> None:
-        with aws_errors(f"Deleting the function URL of '{name}:{qualifier}'"):
-            self.client.delete_function_url_config(FunctionName=name, Qualifier=qualifier)
+        self.awsclient.mutate(
+            f"Deleting the function URL of '{name}:{qualifier}'",
+            lambda: self.client.delete_function_url_config(FunctionName=name, Qualifier=qualifier),
+            adopt=lambda: self._done_if(self.get_url_config(name, qualifier) is None),
+            done_codes=("ResourceNotFoundException",))
 
     def add_url_permission(self, name: str, sid: str, qualifier: str = ALIAS) -> None:
         """Auth type NONE needs a resource policy allowing anyone to invoke the URL."""
-        with aws_errors(f"Allowing public invocation of the function URL of '{name}:{qualifier}'"):
-            self.client.add_permission(FunctionName=name, StatementId=sid, Action="lambda:InvokeFunctionUrl",
-                                       Principal="*", FunctionUrlAuthType="NONE", Qualifier=qualifier)
+        self.awsclient.mutate(
+            f"Allowing public invocation of the function URL of '{name}:{qualifier}'",
+            lambda: self.client.add_permission(FunctionName=name, StatementId=sid, Action="lambda:InvokeFunctionUrl",
+                                               Principal="*", FunctionUrlAuthType="NONE", Qualifier=qualifier),
+            adopt=lambda: self._done_if(any(s.get("Sid") == sid for s in self.get_policy(name, qualifier))),
+            done_codes=("ResourceConflictException",))
 
     def get_invoke_config(self, name: str, qualifier: str = ALIAS) -> dict[str, Any] | None:
         return self._maybe(f"Reading the asynchronous invocation settings of '{name}:{qualifier}'",
@@ -275,8 +283,11 @@ class LambdaSeam:
             self.client.put_function_event_invoke_config(FunctionName=name, Qualifier=qualifier, **config)
 
     def delete_invoke_config(self, name: str, qualifier: str = ALIAS) -> None:
-        with aws_errors(f"Removing the destinations of '{name}:{qualifier}'"):
-            self.client.delete_function_event_invoke_config(FunctionName=name, Qualifier=qualifier)
+        self.awsclient.mutate(
+            f"Removing the destinations of '{name}:{qualifier}'",
+            lambda: self.client.delete_function_event_invoke_config(FunctionName=name, Qualifier=qualifier),
+            adopt=lambda: self._done_if(self.get_invoke_config(name, qualifier) is None),
+            done_codes=("ResourceNotFoundException",))
 
     def list_aliases(self, name: str) -> list[dict[str, Any]]:
         with aws_errors(f"Listing the aliases of '{name}'"):
@@ -284,8 +295,11 @@ class LambdaSeam:
             return [a for page in pages for a in page["Aliases"]]
 
     def delete_version(self, name: str, version: str) -> None:
-        with aws_errors(f"Deleting version {version} of '{name}'"):
-            self.client.delete_function(FunctionName=name, Qualifier=version)
+        self.awsclient.mutate(
+            f"Deleting version {version} of '{name}'",
+            lambda: self.client.delete_function(FunctionName=name, Qualifier=version),
+            adopt=lambda: self._done_if(self.get_function(name, version) is None),
+            done_codes=("ResourceNotFoundException",))
 
     # ---- helpers ------------------------------------------------------------------------------------------------
     @staticmethod

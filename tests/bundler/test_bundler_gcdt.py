@@ -3,15 +3,15 @@ installed node_modules), package.json in node bundles, and pure-Python source di
 Offline: npm installs local file: packages, pip installs from a local folder (--no-index --find-links)."""
 from __future__ import annotations
 
-import shutil
 import zipfile
 
 import pytest
 
+from fink_testtools.programs import requires_program
 from fink_testtools.wheels import build_sdist
 
 GUIDE_FOLDERS = {"bundling": {"folders": [{"source": "./node_modules", "target": "./node_modules"}]}}
-needs_npm = pytest.mark.skipif(shutil.which("npm") is None, reason="npm is not installed: nodejs bundling needs it")
+needs_npm = requires_program("npm", "by the bundler to install package.json dependencies")
 
 
 def _names(path) -> list[str]:
