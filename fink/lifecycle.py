@@ -200,7 +200,7 @@ def _schemas_for(run: Run, plugins: list[LoadedPlugin], config: dict) -> list[Se
     """The schemas this run fills defaults from and validates."""
     if run.tool.name != "fink":
         return collect_schemas(run.tool, plugins)
-    from .cli import load_tool
+    from .plugins import load_tool
     wanted = run.arguments.get("<tool>")
     names = [wanted] if wanted else [info.name for info in discover(TOOLS_GROUP) if info.name in config]
     return collect_schemas(run.tool, plugins, [load_tool(name) for name in names])

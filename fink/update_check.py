@@ -1,22 +1,29 @@
 """Tells when a newer fink is on PyPI, without ever failing or delaying a command.
 
-The check runs in a daemon thread with a short timeout, its answer is cached for a day, and it is switched off
-with ``FINK_NO_UPDATE_CHECK=1``. Offline, the command goes on as if nothing happened.
+The answer is cached for a day. Without a fresh cache the check asks PyPI in a daemon thread and the command
+waits for that answer at most ``WAIT_BUDGET`` (50 ms, counted from the start of the check); an answer that has
+not arrived by then is fetched by a detached background process (``python -m fink.update_check``) for the next
+run. The check is off with ``FINK_NO_UPDATE_CHECK=1`` and in CI (``CI`` set, as CI services do). Offline, the
+command goes on as if nothing happened.
 """
 from __future__ import annotations
 
 import json
 import os
 import re
+import sys
 import threading
 import time
 from pathlib import Path
+from typing import Callable
 
-__all__ = ["UpdateCheck", "newer"]
+__all__ = ["UpdateCheck", "newer", "fetch_latest", "refresh", "WAIT_BUDGET"]
 
 PYPI_URL = "https://pypi.org/pypi/fink/json"
 CACHE_SECONDS = 24 * 3600
 TIMEOUT = 1.5
+#: the most a command waits for an answer that is not cached (``FINK_UPDATE_CHECK_WAIT`` overrides it, in seconds)
+WAIT_BUDGET = 0.05
 
 
 _VERSION = re.compile(r"v?(\d+(?:\.\d+)*)(.*)", re.IGNORECASE)
@@ -45,18 +52,65 @@ def _cache_file(environ) -> Path:
     return Path(base) / "fink" / "update-check.json"
 
 
-class UpdateCheck:
-    """Start it early, ask ``latest()`` late: the answer is whatever arrived by then."""
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() not in ("", "0", "false", "no")
 
-    def __init__(self, environ=None, now=time.time):
+
+def fetch_latest(url: str) -> str | None:
+    """The latest version PyPI's JSON API names at ``url``; ``None`` offline or for an odd answer."""
+    import urllib.request
+    try:
+        with urllib.request.urlopen(url, timeout=TIMEOUT) as response:  # noqa: S310 (https or a test URL)
+            latest = json.load(response)["info"]["version"]
+    except Exception:
+        return None  # offline, PyPI down, odd answer: say nothing
+    return latest if isinstance(latest, str) else None
+
+
+def refresh(environ, now: Callable[[], float] = time.time) -> str | None:
+    """Ask PyPI and cache the answer (what the background process runs); returns the answer."""
+    latest = fetch_latest(environ.get("FINK_PYPI_URL", PYPI_URL))
+    if latest is not None:
+        try:
+            path = _cache_file(environ)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps({"checked": now(), "latest": latest}))
+        except OSError:
+            pass
+    return latest
+
+
+def _spawn_refresh(environ) -> None:
+    """Refresh the cache in a detached process that outlives this command (its output goes nowhere)."""
+    import subprocess
+    try:
+        subprocess.Popen([sys.executable, "-m", "fink.update_check"], env=dict(environ), start_new_session=True,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except OSError:
+        pass
+
+
+class UpdateCheck:
+    """Start it early, ask ``latest()`` late: the answer is whatever arrived within the wait budget."""
+
+    def __init__(self, environ=None, now=time.time, monotonic=time.monotonic,
+                 spawn: Callable[[dict], None] = _spawn_refresh):
         self.environ = os.environ if environ is None else environ
-        self.now = now
+        self.now, self.monotonic, self.spawn = now, monotonic, spawn
         self._latest: str | None = None
         self._thread: threading.Thread | None = None
+        self._started = 0.0
 
     @property
     def enabled(self) -> bool:
-        return self.environ.get("FINK_NO_UPDATE_CHECK", "").lower() not in ("1", "true", "yes")
+        return not _truthy(self.environ.get("FINK_NO_UPDATE_CHECK")) and not _truthy(self.environ.get("CI"))
+
+    @property
+    def budget(self) -> float:
+        try:
+            return max(0.0, float(self.environ.get("FINK_UPDATE_CHECK_WAIT", WAIT_BUDGET)))
+        except ValueError:
+            return WAIT_BUDGET
 
     def start(self) -> "UpdateCheck":
         if not self.enabled:
@@ -65,13 +119,17 @@ class UpdateCheck:
         if cached is not None:
             self._latest = cached
             return self
+        self._started = self.monotonic()
         self._thread = threading.Thread(target=self._fetch, name="fink-update-check", daemon=True)
         self._thread.start()
         return self
 
-    def latest(self, wait: float = 0.3) -> str | None:
+    def latest(self) -> str | None:
         if self._thread is not None:
-            self._thread.join(wait)
+            self._thread.join(max(0.0, self.budget - (self.monotonic() - self._started)))
+            if self._thread.is_alive():  # too slow for this run: the next run reads the answer from the cache
+                self.spawn(self.environ)
+            self._thread = None
         return self._latest if isinstance(self._latest, str) else None  # an odd answer or cache says nothing
 
     def _read_cache(self) -> str | None:
@@ -84,17 +142,8 @@ class UpdateCheck:
         return None
 
     def _fetch(self) -> None:
-        import urllib.request
-        url = self.environ.get("FINK_PYPI_URL", PYPI_URL)
-        try:
-            with urllib.request.urlopen(url, timeout=TIMEOUT) as response:  # noqa: S310 (https or a test URL)
-                latest = json.load(response)["info"]["version"]
-        except Exception:
-            return  # offline, PyPI down, odd answer: say nothing
-        self._latest = latest
-        try:
-            path = _cache_file(self.environ)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps({"checked": self.now(), "latest": latest}))
-        except OSError:
-            pass
+        self._latest = refresh(self.environ, self.now)
+
+
+if __name__ == "__main__":  # the detached background refresh
+    refresh(os.environ)

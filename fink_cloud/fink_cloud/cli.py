@@ -34,4 +34,4 @@ TOOL = Tool(
 
 
 def main() -> None:
-    tool_main("cloud")
+    tool_main(TOOL)
