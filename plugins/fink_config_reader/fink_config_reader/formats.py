@@ -45,8 +45,9 @@ def _load_json(path: str) -> LoadedFile:
 
 def _load_yaml(path: str) -> LoadedFile:
     import yaml
+    from fink.config import yaml_load
     try:
-        data = yaml.safe_load(_read_text(path))
+        data = yaml_load(_read_text(path))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
