@@ -55,12 +55,16 @@ def collect_schemas(tool: Tool, plugins: list[LoadedPlugin], tools: list[Tool] =
     return schemas
 
 
-def _apply_defaults(config: dict, schemas: list[SectionSchema], run: Run) -> None:
+def _apply_defaults(config: dict, schemas: list[SectionSchema], run: Run) -> list[tuple[str, ...]]:
     """Fill in schema defaults in place. A tool section absent from the files gets only its ``defaults``
-    (validation off) when the command does not need config, and nothing otherwise."""
+    (validation off) when the command does not need config, and nothing otherwise. Returns the paths of the
+    sections absent from the config files (``context['_defaulted_sections']``: a plugin can tell "not configured"
+    from "configured with the default values")."""
+    defaulted: list[tuple[str, ...]] = []
     for section in schemas:
         current = get_path(config, section.path)
         if current is None:
+            defaulted.append(section.path)
             is_own_tool = section.path == (run.tool.name,)
             if section.path[0] != "plugins" and not (is_own_tool and run.command in run.tool.non_config_commands):
                 continue
@@ -75,6 +79,7 @@ def _apply_defaults(config: dict, schemas: list[SectionSchema], run: Run) -> Non
         for key in section.path[:-1]:
             node = node.setdefault(key, {})
         node[section.path[-1]] = filled
+    return defaulted
 
 
 def _check_tool_section(config: dict, context: dict, run: Run) -> None:
@@ -160,7 +165,7 @@ def _steps(run: Run, plugins: list[LoadedPlugin], context: dict, config: dict, h
     tool = run.tool
     _send(sig.initialized, context, hooks)
     _send(sig.config_read_init, (context, config), hooks)
-    _apply_defaults(config, _schemas_for(run, plugins, config), run)
+    context["_defaulted_sections"] = _apply_defaults(config, _schemas_for(run, plugins, config), run)
     context["_schemas_applied"] = True
     _send(sig.config_read_finalized, (context, config), hooks)
     _register_hooks(config, hooks)
