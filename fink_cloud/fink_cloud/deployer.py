@@ -173,7 +173,10 @@ def execute_plan(context: dict, config: dict, cfn: CloudFormation, plan: Plan) -
         watcher = _watcher(context, config, cfn, plan, stack_id, None)
     else:
         stack_id = plan.change_set["StackId"]  # type: ignore[index]
-        watcher = _watcher(context, config, cfn, plan, stack_id, cfn.latest_event_id(stack_id))
+        created = plan.change_set.get("CreationTime")  # type: ignore[union-attr]
+        # events after the change set was created are this update's (the stack was idle then): no event read
+        watcher = _watcher(context, config, cfn, plan, stack_id, None if created else cfn.latest_event_id(stack_id),
+                           since=created)
     restore = plan.change_set_type == "UPDATE" and during is not None
     try:
         if not plan.creates_stack:
@@ -204,8 +207,9 @@ def _restore_policy_quietly(ui: Any, cfn: CloudFormation, name: str, stack_id: s
 
 
 def _watcher(context: dict, config: dict, cfn: CloudFormation, plan: Plan, stack_id: str,
-             after: str | None) -> StackWatcher:
-    return StackWatcher(cfn, context["_ui"], context["_clock"], stack_id, plan.stack_name, after, timeout_of(config))
+             after: str | None, since: Any = None) -> StackWatcher:
+    return StackWatcher(cfn, context["_ui"], context["_clock"], stack_id, plan.stack_name, after, timeout_of(config),
+                        since=since)
 
 
 def _apply_update_policy(ui: Any, cfn: CloudFormation, plan: Plan, stack_id: str, policy: dict,
