@@ -66,11 +66,12 @@ class Deployer:
         self.spec, self.bundle = spec, bundle
 
     def read_and_plan(self) -> DeployPlan:
+        """Two reads: ``$LATEST``, and the version behind ``ACTIVE`` (GetFunction through the alias answers with that
+        version's own configuration and number, so the alias itself needs no read)."""
         found = self.seam.get_function(self.spec.name)
         remote = found["Configuration"] if found else None
-        alias = self.seam.get_alias(self.spec.name) if found else None
-        version = alias["FunctionVersion"] if alias else None
-        active = self.seam.get_function(self.spec.name, version) if version and version.isdigit() else None
+        active = self.seam.get_function(self.spec.name, ALIAS) if found else None
+        version = active["Configuration"].get("Version") if active else None
         retention = self.logs.retention(log_group_name(self.spec.name)) if self.spec.retention else None
         return plan_deploy(self.spec, self.bundle.sha256, remote, version, retention,
                            active and active["Configuration"])
@@ -151,6 +152,11 @@ def deploy_function(context: Mapping[str, Any], config: Mapping[str, Any]) -> in
     plan = deployer.read_and_plan()
     for line in plan_lines(plan):
         ui.info(f"{spec.name}: {line}")
+    if not (plan.changed or plan.publish):  # nothing deployed: nothing to ping (a ping costs an invocation)
+        if plan.set_retention is not None:
+            deployer.execute(plan)
+        ui.success(f"'{spec.name}' is up to date: {ALIAS} stays at version {plan.alias_version}")
+        return 0
     version = deployer.execute(plan) or plan.alias_version
     _ping_and_activate(context, config, deployer.seam, spec.name, version, moved=version != plan.alias_version)
     return 0
