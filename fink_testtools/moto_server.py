@@ -32,6 +32,13 @@ class MotoServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self._server = None
 
+    @classmethod
+    def attach(cls, url: str) -> "MotoServer":
+        """A handle on a server that another process started (``stop()`` leaves it running)."""
+        server = cls(port=int(url.rsplit(":", 1)[1]))
+        server._wait_ready()
+        return server
+
     def start(self) -> "MotoServer":
         os.environ.setdefault("MOTO_ACM_VALIDATION_WAIT", "1")
         import logging

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from fink_testtools.shared import shared_folder
+
 ROOT = Path(__file__).resolve().parents[2]
 FOLDERS = {
     "fink": ".", "fink-cloud": "fink_cloud", "fink-code": "fink_code", "fink-lambda": "fink_lambda",
@@ -35,11 +37,12 @@ def _copy_sources(dest):
 
 @pytest.fixture(scope="session")
 def wheelhouse(tmp_path_factory):
-    out = tmp_path_factory.mktemp("wheels")
-    folders = _copy_sources(tmp_path_factory.mktemp("sources"))
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(out),
-                    *folders], check=True, capture_output=True)
-    return out
+    """Built once per test run, shared by the xdist workers (see fink_testtools.shared)."""
+    def build(out):
+        folders = _copy_sources(tmp_path_factory.mktemp("sources"))
+        subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w",
+                        str(out), *folders], check=True, capture_output=True)
+    return shared_folder(tmp_path_factory, "wheelhouse", build)
 
 
 
