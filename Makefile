@@ -1,5 +1,5 @@
 # The two quick-start commands: `make example` (deploy examples/ to a local AWS emulator) and `make test`.
-.PHONY: example test docs bench
+.PHONY: example test docs bench dist
 
 example:
 	@bash scripts/bootstrap.sh
@@ -19,3 +19,7 @@ docs:
 bench:
 	@bash scripts/bootstrap.sh
 	.venv/bin/python -m bench $(BENCH_ARGS)
+
+dist:
+	@bash scripts/bootstrap.sh
+	.venv/bin/python scripts/dist.py

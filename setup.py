@@ -1,8 +1,10 @@
-"""Distribution ``fink``: the core package and its pytest plugin (fink_testtools)."""
+"""Distribution ``fink-core``: the core package ``fink`` and its pytest plugin (fink_testtools).
+
+The name ``fink`` belongs to an unrelated project on the public package index; see docs/design-decisions.md."""
 from setuptools import find_packages, setup
 
 setup(
-    name="fink",
+    name="fink-core",
     version="1.0.0",
     description="fink: infrastructure-as-code deployment tools for AWS (core)",
     long_description=open("README.md", encoding="utf-8").read(),

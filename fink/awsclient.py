@@ -35,20 +35,17 @@ def _error_message(exc: BaseException) -> str:
 @contextlib.contextmanager
 def aws_errors(what: str, hint: str | None = None) -> Iterator[None]:
     """Turn botocore errors raised inside the block into :class:`AWSError` saying ``what`` failed."""
-    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
+    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.parsers import ResponseParserError
     try:
         yield
     except ClientError as exc:
         op = getattr(exc, "operation_name", "")
         raise AWSError(f"{what} failed: {_error_message(exc)} ({error_code(exc)})", operation=op,
                        code=error_code(exc), aws_message=_error_message(exc), hint=hint) from exc
-    except NoCredentialsError as exc:
-        raise ConfigError("No AWS credentials found.",
-                          hint="Set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.") from exc
-    except NoRegionError as exc:
-        raise ConfigError("No AWS region configured.", hint="Set AWS_DEFAULT_REGION or a region in your AWS profile.") from exc
-    except BotoCoreError as exc:
-        raise AWSError(f"{what} failed: {exc}", hint=hint) from exc
+    except (BotoCoreError, ResponseParserError) as exc:  # connection, timeout, parameter validation ...: see fink.error_map
+        from .error_map import botocore_error
+        raise botocore_error(exc, what) from exc
 
 
 class _PlaceboSessionShim:

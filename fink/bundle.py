@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 from .errors import ConfigError, FinkError
 
-__all__ = ["BuiltBundle", "built_bundle"]
+__all__ = ["BuiltBundle", "built_bundle", "confined_path"]
 
 
 @dataclass(frozen=True)
@@ -41,3 +41,18 @@ def built_bundle(context: Mapping[str, Any], tool: str) -> BuiltBundle:
         with open(path, "rb") as fh:
             sha = sha256_b64(fh.read())
     return BuiltBundle(os.path.abspath(path), sha, os.path.getsize(path))
+
+
+def confined_path(name: Any, workdir: str, what: str) -> str:
+    """The absolute path of the file ``name`` (relative to ``workdir``); a ConfigError naming it when it is not a
+    file name, is absolute, or resolves (symlinks followed) outside the project folder ``workdir``."""
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError(f"{what} must be a file name, not {name!r}.")
+    path = os.path.abspath(os.path.join(workdir, name))
+    root = os.path.realpath(workdir).rstrip(os.sep) + os.sep
+    if os.path.isabs(name) or not os.path.realpath(path).startswith(root):
+        raise ConfigError(f"{what} '{name}' lies outside the project folder {workdir}.",
+                          hint="Name a file inside the project folder, e.g. 'bundle.zip' or 'dist/bundle.zip'.")
+    if os.path.isdir(path):
+        raise ConfigError(f"{what} '{name}' is a folder.", hint="Name a file, e.g. 'bundle.zip'.")
+    return path

@@ -69,10 +69,10 @@ def version_lines() -> list[str]:
 
 def version_command(context: dict, config: dict) -> int:
     ui: UI = context["_ui"]
-    from .update_check import newer
+    from .update_check import UPDATE_COMMAND, newer
     latest = context["_update_check"].latest() if context.get("_update_check") else None
     if newer(latest, __version__):
-        ui.warn(f"Please consider an update to fink version: {latest}")
+        ui.warn(f"Please consider an update to fink version: {latest} ({UPDATE_COMMAND})")
     ui.lines(version_lines())
     return 0
 
@@ -242,27 +242,32 @@ def _run_command(tool: Tool, command: str, arguments: dict, environ: Any, awscli
         ui.end_status()
         ui.info(f"Received {exc.signal_name} signal - exiting command '{tool.name} {command}'")
         return int(ExitCode.INTERRUPTED)
-    except FinkError as exc:
-        ui.end_status()
-        if ui.verbose:
-            ui.err.write(ui.mask(traceback.format_exc()))
-        ui.error(str(exc))
-        return int(exc.exit_code)
-    except Exception as exc:  # a bug: say so plainly, traceback only with -v
-        ui.end_status()
-        if ui.verbose:
-            ui.err.write(ui.mask(traceback.format_exc()))
-        ui.error(f"Unexpected error: {type(exc).__name__}: {exc}")
-        ui.info("Run again with -v to see the traceback, and please report it.")
-        return int(ExitCode.FAILURE)
+    except (Exception, SystemExit, KeyboardInterrupt) as exc:  # SystemExit/KeyboardInterrupt: raised by user code
+        return _report(exc, ui)
     finally:
         if ui.verbose and getattr(awsclient, "call_counts", None):
             _print_call_summary(awsclient, ui)
 
 
+def _report(exc: BaseException, ui: UI) -> int:
+    """The one place where an error becomes a message and an exit code (see fink.error_map)."""
+    from .error_map import translate
+    ui.end_status()
+    if ui.verbose:
+        ui.err.write(ui.mask("".join(traceback.format_exception(exc))))
+    error = translate(exc)
+    if error is None:  # a bug: say so plainly, traceback only with -v
+        ui.error(f"Unexpected error: {type(exc).__name__}: {exc}")
+        ui.info("Run again with -v to see the traceback, and please report it.")
+        return int(ExitCode.FAILURE)
+    ui.error(str(error))
+    return int(error.exit_code)
+
+
 def _run_plain(tool: Tool, command: str, arguments: dict, environ: Any, awsclient: Any, ui: UI) -> int:
     from .update_check import UpdateCheck
-    context = {"version": __version__, "command": command, "tool": tool.name, "env": None,
+    context = {"version": __version__, "command": command, "tool": tool.name,
+               "env": (environ.get("ENV") or "").lower() or None,
                "_arguments": arguments, "_ui": ui, "_awsclient": awsclient}
     if command == "version":
         context["_update_check"] = UpdateCheck(environ).start()

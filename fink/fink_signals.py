@@ -37,7 +37,8 @@ Signals in lifecycle order:
 ``command_init``
     right before the tool's command runs.
 ``command_finalized``
-    the command succeeded; tools may leave results in the context (``stack_output`` for cloud deploy).
+    the command succeeded; tools may leave results in the context (``stack_output`` for cloud deploy; ``outcome``:
+    ``{"status": "created", "fields": {"Deployment": id}}`` when "succeeded" would say more than happened).
 ``error``
     the run failed; ``context['error']`` holds the (secret-masked) message. Sent instead of the remaining steps.
 ``finalized``

@@ -17,7 +17,14 @@ from typing import Any, Iterator
 
 from .errors import ConfigError, FinkError, PluginError
 
-__all__ = ["load_module_from_file", "HookSet", "HookError", "error_line"]
+__all__ = ["load_module_from_file", "HookSet", "HookError", "error_line", "user_files"]
+
+_USER_FILES: set[str] = set()  # every file loaded as user code in this process (the error map names them)
+
+
+def user_files() -> frozenset[str]:
+    """Absolute paths of the user files (templates, Python configs, hook files) loaded so far."""
+    return frozenset(_USER_FILES)
 
 
 class HookError(FinkError):
@@ -39,6 +46,7 @@ def load_module_from_file(path: str, name: str | None = None) -> ModuleType:
     Failures become a :class:`ConfigError` naming the file, the line and what went wrong (never a traceback).
     """
     path = os.path.abspath(path)
+    _USER_FILES.add(path)
     name = name or "fink_user_" + os.path.splitext(os.path.basename(path))[0].replace("-", "_").replace(".", "_")
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
@@ -54,8 +62,10 @@ def load_module_from_file(path: str, name: str | None = None) -> ModuleType:
     except SyntaxError as exc:
         sys.modules.pop(name, None)
         raise ConfigError(f"{os.path.basename(path)}, line {exc.lineno}: {exc.msg}") from exc
-    except Exception as exc:
+    except BaseException as exc:
         sys.modules.pop(name, None)
+        if not isinstance(exc, Exception):
+            raise  # SystemExit, KeyboardInterrupt, GracefulExit: the error map names the file
         line = error_line(exc.__traceback__, path)
         where = f", line {line}" if line else ""
         raise ConfigError(f"{os.path.basename(path)}{where}: {type(exc).__name__}: {exc}") from exc

@@ -90,6 +90,10 @@ def _check_tool_section(config: dict, context: dict, run: Run) -> None:
         return
     if run.command in tool.non_config_commands:
         return
+    if tool.name in config and not isinstance(config[tool.name], dict):
+        from .config_keys import type_name
+        raise ConfigError(f"'{tool.name}' must be a mapping of the tool's settings, not "
+                          f"{type_name(config[tool.name])}.", hint=f"Write it as {{\"{tool.name}\": {{...}}}}.")
     if not isinstance(config.get(tool.name), dict):
         raise _config_missing(tool.name, context, run)
 
@@ -143,8 +147,10 @@ def run_lifecycle(run: Run) -> int:
     except FinkError as exc:
         _fail(context, config, str(exc), run.ui)
         raise
-    except Exception as exc:
-        _fail(context, config, f"{type(exc).__name__}: {exc}", run.ui)
+    except BaseException as exc:  # SystemExit/KeyboardInterrupt from user code end the run too
+        from .error_map import translate
+        error = translate(exc)
+        _fail(context, config, str(error) if error else f"{type(exc).__name__}: {exc}", run.ui)
         raise
     finally:
         hooks.close()
@@ -175,6 +181,7 @@ def _steps(run: Run, plugins: list[LoadedPlugin], context: dict, config: dict, h
     _send(sig.lookup_finalized, (context, config), hooks)
     _send(sig.config_validation_init, (context, config), hooks)
     _check_tool_section(config, context, run)
+    _check_keys(config, run, plugins)
     validate_sections(config, _sections_to_validate(run, plugins, config))
     _send(sig.config_validation_finalized, (context, config), hooks)
     if run.command in tool.bundle_commands:
@@ -209,6 +216,28 @@ def _schemas_for(run: Run, plugins: list[LoadedPlugin], config: dict) -> list[Se
     wanted = run.arguments.get("<tool>")
     names = [wanted] if wanted else [info.name for info in discover(TOOLS_GROUP) if info.name in config]
     return collect_schemas(run.tool, plugins, [load_tool(name) for name in names])
+
+
+def _check_keys(config: dict, run: Run, plugins: list[LoadedPlugin]) -> None:
+    """Unknown top-level keys and plugin sections: an error while the running tool validates its section, a
+    warning (with the closest valid name) when its ``defaults.validate`` is false."""
+    if run.tool.name == "fink" and run.command != "config":
+        return
+    from .config_keys import key_problems
+    tools = {info.name for info in discover(TOOLS_GROUP)} | {"cloud", "code", "lambda", "api", run.tool.name}
+    extra = {k for p in plugins for k in getattr(p.module, "TOP_LEVEL_KEYS", ())}
+    problems = key_problems(config, tools, {plugin_section_name(p) for p in plugins}, extra)
+    if not problems:
+        return
+    own = run.arguments.get("<tool>") if run.tool.name == "fink" else run.tool.name
+    if own and get_path(config, (own, "defaults", "validate")) is False:
+        for problem in problems:
+            run.ui.warn(f"Configuration: {problem}")
+        return
+    count = f"{len(problems)} error{'s' if len(problems) > 1 else ''}"
+    raise ConfigError(f"Configuration is invalid ({count}):\n" + "\n".join(f"  {p}" for p in problems),
+                      hint="Fix the keys above in your fink_<env> config file (or set defaults.validate to false "
+                           "in the tool's section to only warn).")
 
 
 def _register_hooks(config: dict, hooks: HookSet) -> None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Iterable, TextIO
 if TYPE_CHECKING:  # logging and json are imported when used: every console script imports this module
     import logging
 
-__all__ = ["UI", "MaskingStream", "MaskingFilter", "MASK", "use_color"]
+__all__ = ["UI", "Secrets", "MaskingStream", "MaskingFilter", "MASK", "use_color", "derived_forms"]
 
 MASK = "****"
 _COLORS = {"red": "31", "green": "32", "yellow": "33", "blue": "34", "bold": "1", "dim": "2"}
@@ -29,19 +29,41 @@ def use_color(stream: TextIO, environ: dict | None = None) -> bool:
     return bool(isatty and isatty())
 
 
+def derived_forms(text: str) -> set[str]:
+    """The forms a secret takes once it has gone through an encoder: JSON-escaped (twice, for JSON inside JSON),
+    Python repr/ascii (also of its UTF-8 bytes), URL-encoded and shell-quoted. Each one is masked like the secret,
+    so an error message quoting ``repr(value)`` or a URL carrying it leaks nothing."""
+    import json
+    import shlex
+    from urllib.parse import quote, quote_plus
+    forms = {text, json.dumps(text)[1:-1], json.dumps(text, ensure_ascii=False)[1:-1], repr(text)[1:-1],
+             ascii(text)[1:-1], repr(text.encode("utf-8"))[2:-1], quote(text, safe=""), quote(text),
+             quote_plus(text), shlex.quote(text)}
+    forms |= {json.dumps(f)[1:-1] for f in list(forms)}
+    return forms
+
+
 class Secrets:
-    """The set of secret values seen in this run; longest first so overlapping secrets mask fully."""
+    """The set of secret values seen in this run, with their derived forms (:func:`derived_forms`); masked
+    longest first so overlapping secrets mask fully."""
 
     def __init__(self) -> None:
         self._values: set[str] = set()
+        self._ordered: list[str] | None = None
 
     def add(self, value: Any) -> None:
         text = str(value)
         if len(text) >= 3:  # masking 1-2 character strings would garble every message
-            self._values.add(text)
+            self._values |= {f for f in derived_forms(text) if len(f) >= 3}
+            self._ordered = None
+
+    def __contains__(self, value: Any) -> bool:
+        return str(value) in self._values
 
     def mask(self, text: str) -> str:
-        for value in sorted(self._values, key=len, reverse=True):
+        if self._ordered is None:
+            self._ordered = sorted(self._values, key=len, reverse=True)
+        for value in self._ordered:
             if value in text:
                 text = text.replace(value, MASK)
         return text
@@ -114,8 +136,13 @@ class UI:
         return use_color(self.err, self._environ)
 
     def register_secret(self, value: Any) -> None:
-        """Values registered here are replaced by ``****`` wherever fink writes."""
+        """Values registered here (and their escaped, quoted and encoded forms) are replaced by ``****`` wherever
+        fink writes."""
         self.secrets.add(value)
+
+    def is_secret(self, value: Any) -> bool:
+        """Is ``value`` a registered secret (or one of its derived forms)?"""
+        return value is not None and value in self.secrets
 
     def mask(self, text: str) -> str:
         return self.secrets.mask(text)

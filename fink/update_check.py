@@ -5,6 +5,11 @@ waits for that answer at most ``WAIT_BUDGET`` (50 ms, counted from the start of 
 not arrived by then is fetched by a detached background process (``python -m fink.update_check``) for the next
 run. The check is off with ``FINK_NO_UPDATE_CHECK=1`` and in CI (``CI`` set, as CI services do). Offline, the
 command goes on as if nothing happened.
+
+fink's core is published as ``fink-core`` (the name ``fink`` belongs to an unrelated project, see
+docs/design-decisions.md). An index answer counts only when it is fink's own: its normalised name is
+``fink-core`` and its summary is fink's (:data:`SUMMARY`, the same text as the core's ``setup.py``). Anything else
+(a squatter, a mirror serving another project under the name, an odd answer) says nothing.
 """
 from __future__ import annotations
 
@@ -17,9 +22,15 @@ import time
 from pathlib import Path
 from typing import Callable
 
-__all__ = ["UpdateCheck", "newer", "fetch_latest", "refresh", "WAIT_BUDGET"]
+__all__ = ["UpdateCheck", "newer", "fink_release", "refresh", "DISTRIBUTION", "UPDATE_COMMAND", "SUMMARY",
+           "WAIT_BUDGET"]
 
-PYPI_URL = "https://pypi.org/pypi/fink/json"
+#: the core distribution's name on the package index, and the command that updates it
+DISTRIBUTION = "fink-core"
+UPDATE_COMMAND = f"pip install -U {DISTRIBUTION}"
+#: the core distribution's summary (setup.py's ``description``): how the index answer proves it is fink's
+SUMMARY = "fink: infrastructure-as-code deployment tools for AWS (core)"
+PYPI_URL = f"https://pypi.org/pypi/{DISTRIBUTION}/json"
 CACHE_SECONDS = 24 * 3600
 TIMEOUT = 1.5
 #: the most a command waits for an answer that is not cached (``FINK_UPDATE_CHECK_WAIT`` overrides it, in seconds)
@@ -47,6 +58,23 @@ def newer(latest: str | None, current: str) -> bool:
     return bool(latest) and _version_key(latest) > _version_key(current)
 
 
+def _normalised(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def fink_release(answer: object) -> str | None:
+    """The latest version in a PyPI JSON answer, or None unless the answer describes fink's own core."""
+    info = answer.get("info") if isinstance(answer, dict) else None
+    if not isinstance(info, dict):
+        return None
+    name, summary, version = info.get("name"), info.get("summary"), info.get("version")
+    if not all(isinstance(v, str) for v in (name, summary, version)):
+        return None
+    if _normalised(name) != DISTRIBUTION or summary.strip() != SUMMARY:
+        return None
+    return version
+
+
 def _cache_file(environ) -> Path:
     base = environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "fink" / "update-check.json"
@@ -56,27 +84,22 @@ def _truthy(value: str | None) -> bool:
     return (value or "").strip().lower() not in ("", "0", "false", "no")
 
 
-def fetch_latest(url: str) -> str | None:
-    """The latest version PyPI's JSON API names at ``url``; ``None`` offline or for an odd answer."""
+def refresh(environ, now: Callable[[], float] = time.time) -> str | None:
+    """Ask the index and cache the answer for a day (what the background process runs); returns the version, or
+    None offline (nothing cached) or for an answer that is not fink's (cached: it says nothing)."""
     import urllib.request
+    url = environ.get("FINK_PYPI_URL", PYPI_URL)
     try:
         with urllib.request.urlopen(url, timeout=TIMEOUT) as response:  # noqa: S310 (https or a test URL)
-            latest = json.load(response)["info"]["version"]
+            latest = fink_release(json.load(response))
     except Exception:
         return None  # offline, PyPI down, odd answer: say nothing
-    return latest if isinstance(latest, str) else None
-
-
-def refresh(environ, now: Callable[[], float] = time.time) -> str | None:
-    """Ask PyPI and cache the answer (what the background process runs); returns the answer."""
-    latest = fetch_latest(environ.get("FINK_PYPI_URL", PYPI_URL))
-    if latest is not None:
-        try:
-            path = _cache_file(environ)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps({"checked": now(), "latest": latest}))
-        except OSError:
-            pass
+    try:
+        path = _cache_file(environ)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"checked": now(), "distribution": DISTRIBUTION, "latest": latest}))
+    except OSError:
+        pass
     return latest
 
 
@@ -135,6 +158,8 @@ class UpdateCheck:
     def _read_cache(self) -> str | None:
         try:
             data = json.loads(_cache_file(self.environ).read_text())
+            if data.get("distribution") != DISTRIBUTION:
+                return None  # written by a fink that asked about another name: not trusted
             if self.now() - float(data["checked"]) < CACHE_SECONDS:
                 return data.get("latest")
         except (OSError, ValueError, KeyError, TypeError):

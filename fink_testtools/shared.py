@@ -26,10 +26,10 @@ def run_root(tmp_path_factory: Any) -> Path:
 def shared_folder(tmp_path_factory: Any, name: str, build: Callable[[Path], None]) -> Path:
     """``name`` below the run's shared root, built once by ``build(folder)`` (a failed build is retried by the
     next process that asks, and its error is raised in each)."""
-    root = run_root(tmp_path_factory) / "fink-shared"
-    root.mkdir(parents=True, exist_ok=True)
-    folder, done = root / name, root / f"{name}.done"
-    with open(root / f"{name}.lock", "w") as lock:
+    folder = run_root(tmp_path_factory) / "fink-shared" / name  # ``name`` may hold slashes: nested folders
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    done = folder.with_name(folder.name + ".done")
+    with open(folder.with_name(folder.name + ".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
         if not done.exists():
             shutil.rmtree(folder, ignore_errors=True)

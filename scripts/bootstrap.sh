@@ -11,6 +11,8 @@ want=$(cat requirements_fink.txt requirements_dev.txt setup.py */setup.py plugin
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "Installing fink and its development tools into .venv ..."
   log=.venv/install.log
+  # the core distribution was called "fink" before 1.0 was published as "fink-core": drop an old editable install
+  .venv/bin/python -m pip uninstall -y -q fink >/dev/null 2>&1 || true
   if ! { .venv/bin/python -m pip install --upgrade pip setuptools wheel &&
          .venv/bin/python -m pip install -r requirements_dev.txt; } >"$log" 2>&1; then
     tail -n 40 "$log"; echo "Installation failed; the full log is $log" >&2; exit 1

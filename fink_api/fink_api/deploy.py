@@ -65,13 +65,15 @@ def _executors(s: Services) -> dict[str, Any]:
     }
 
 
-def execute(actions: Iterable[p.Action], services: Services, ui: UI) -> int:
-    """Show and run each action in order; returns how many ran."""
+def execute(actions: Iterable[p.Action], services: Services, ui: UI, changes: Any = None) -> int:
+    """Show and run each action in order (recorded in ``changes``, a fink.progress.Changes); returns how many ran."""
     executors = _executors(services)
     count = 0
     for action in actions:
         ui.info(action.description)
         executors[action.kind](action.params)
+        if changes is not None:
+            changes.record(action.description[:1].lower() + action.description[1:])
         count += 1
     return count
 
@@ -82,9 +84,8 @@ def read_definition(folder: str = ".") -> tuple[dict, str]:
     if not os.path.isfile(path):
         raise ConfigError(f"No {swagger.SWAGGER_FILE} in {os.path.abspath(folder)}.",
                           hint="api deploy reads the API definition (Swagger 2.0 or OpenAPI 3) from swagger.yaml.")
-    with open(path, encoding="utf-8") as fh:
-        text = fh.read()
-    return swagger.load_definition(text), path
+    from fink.loaders import read_text
+    return swagger.load_definition(read_text(path)), path
 
 
 def _alias_arns(lambdas: LambdaAliases, entries: list[Mapping[str, str]]) -> dict[tuple[str, str], str]:
@@ -106,16 +107,31 @@ def _put_definition(s: Services, config: Mapping[str, Any], doc: dict, existing:
     api_id = existing["id"] if existing else None
     pending = swagger.fill_values(api, domain, _host(api_id, s.region) or "<new api>", uris)
     swagger.check_references(doc, pending)  # every reference is known before anything changes
+    created_empty = None
     if api_id is None and "api.host" in swagger.references(doc) and not domain:
         ui.info(f"Creating REST API {api['name']} (its host is needed in swagger.yaml)")
-        api_id = s.apigw.create_api(api["name"], api.get("description", ""))["id"]
+        api_id = created_empty = s.apigw.create_api(api["name"], api.get("description", ""))["id"]
     body = swagger.dump(swagger.fill(doc, swagger.fill_values(api, domain, _host(api_id, s.region), uris)))
     if api_id is None:
         ui.info(f"Creating REST API {api['name']} from swagger.yaml")
         return s.apigw.import_api(body)["id"]
     ui.info(f"Updating REST API {api['name']} ({api_id}) from swagger.yaml")
-    s.apigw.overwrite_api(api_id, body)
+    try:
+        s.apigw.overwrite_api(api_id, body)
+    except BaseException:  # the empty API created above must not stay behind
+        if created_empty:
+            _delete_quietly(s, created_empty, ui)
+        raise
     return api_id
+
+
+def _delete_quietly(s: Services, api_id: str, ui: UI) -> None:
+    try:
+        s.apigw.delete_api(api_id)
+        ui.info(f"Deleted the empty REST API {api_id} created by this run.")
+    except FinkError as error:
+        ui.warn(f"Could not delete the empty REST API {api_id} created by this run: {error.message} "
+                f"Delete it with `aws apigateway delete-rest-api --rest-api-id {api_id}`.")
 
 
 # ---- after the definition -------------------------------------------------------------------------------------------
@@ -129,40 +145,49 @@ def _permission_actions(s: Services, entries: list[Mapping[str, str]], arns: Map
     return actions
 
 
-def _deploy_stage(s: Services, context: Mapping[str, Any], api: Mapping[str, Any], api_id: str, ui: UI) -> None:
+def _deploy_stage(s: Services, context: Mapping[str, Any], api: Mapping[str, Any], api_id: str, ui: UI,
+                  changes: Any) -> None:
     stage = api["targetStage"]
     ui.info(f"Deploying to stage {stage}")
     s.apigw.create_deployment(api_id, stage, f"Deployed by {context.get('user') or 'fink'} with fink api")
+    changes.record(f"deployed to stage {stage}", completes="deploy to the stage")
     ops = p.stage_ops(api)
     ui.debug(f"Stage patch operations: {ops}")
     s.apigw.update_stage(api_id, stage, ops)
+    changes.record("applied the stage settings", completes="apply the stage settings")
+
+
+def _check_api_key(s: Services, api: Mapping[str, Any]) -> None:
+    """The configured API key must exist: checked before the first change."""
+    key_id = api.get("apiKey")
+    if key_id and s.apigw.api_key(key_id) is None:
+        raise ConfigError(f"API key {key_id} (api.apiKey) does not exist.",
+                          hint="Create one with `api apikey-create <keyname>` and put its id into api.apiKey.")
 
 
 def _usage_plan_actions(s: Services, api: Mapping[str, Any], api_id: str) -> list[p.Action]:
     key_id = api.get("apiKey")
     if not key_id:
         return []
-    if s.apigw.api_key(key_id) is None:
-        raise ConfigError(f"API key {key_id} (api.apiKey) does not exist.",
-                          hint="Create one with `api apikey-create <keyname>` and put its id into api.apiKey.")
     name = p.usage_plan_name(api["name"], api["targetStage"])
     plan = s.apigw.usage_plan_named(name)
     keys = s.apigw.usage_plan_key_ids(plan["id"]) if plan else []
     return list(p.plan_usage_plan(plan, keys, name=name, api_id=api_id, stage=api["targetStage"], key_id=key_id))
 
 
-def ensure_custom_domain(s: Services, domain: Mapping[str, Any], api_id: str, stage: str, ui: UI) -> int:
+def ensure_custom_domain(s: Services, domain: Mapping[str, Any], api_id: str, stage: str, ui: UI,
+                         progress: Any = None) -> int:
     """Domain with certificate, base path mapping and DNS record; returns the number of changes."""
     name = domain["domainName"]
     current = s.apigw.domain(name)
-    changes = execute(p.plan_domain(current, domain), s, ui)
+    changes = execute(p.plan_domain(current, domain), s, ui, progress)
     mappings = s.apigw.base_path_mappings(name) if current else []  # a new domain has no mappings yet
-    changes += execute(p.plan_base_path(mappings, name, domain["basePath"], api_id, stage), s, ui)
+    changes += execute(p.plan_base_path(mappings, name, domain["basePath"], api_id, stage), s, ui, progress)
     wanted = p.record_for(domain["route53Record"], s.apigw.domain(name) or {})
     zone = domain["hostedDomainZoneId"]
     record = s.route53.record(zone, wanted["Name"], wanted["Type"])
     cname = s.route53.record(zone, wanted["Name"], "CNAME") if wanted["Type"] != "CNAME" else None
-    changes += execute(p.plan_record(record, wanted, zone, cname), s, ui)
+    changes += execute(p.plan_record(record, wanted, zone, cname), s, ui, progress)
     return changes
 
 
@@ -182,10 +207,19 @@ def deploy_api(context: Mapping[str, Any], config: Mapping[str, Any], s: Service
     doc, _ = read_definition()
     existing = find_api(s.apigw, api["name"])
     arns = _alias_arns(s.lambdas, entries)
-    api_id = _put_definition(s, config, doc, existing, arns, ui)
-    execute(_permission_actions(s, entries, arns, api_id), s, ui)
-    _deploy_stage(s, context, api, api_id, ui)
-    execute(_usage_plan_actions(s, api, api_id), s, ui)
-    if config.get("customDomain"):
-        ensure_custom_domain(s, config["customDomain"], api_id, api["targetStage"], ui)
+    _check_api_key(s, api)  # everything named in the config is resolved before the first change
+    from fink.progress import changes_so_far
+    pending = ["deploy to the stage", "apply the stage settings"] + (["set up the API key's usage plan"]
+                                                                    if api.get("apiKey") else []) + (
+        ["set up the custom domain"] if config.get("customDomain") else [])
+    with changes_so_far(ui, "api deploy", pending) as changes:
+        api_id = _put_definition(s, config, doc, existing, arns, ui)
+        changes.record(f"{'updated' if existing else 'created'} REST API {api['name']} ({api_id})")
+        execute(_permission_actions(s, entries, arns, api_id), s, ui, changes)
+        _deploy_stage(s, context, api, api_id, ui, changes)
+        execute(_usage_plan_actions(s, api, api_id), s, ui, changes)
+        changes.complete("set up the API key's usage plan")
+        if config.get("customDomain"):
+            ensure_custom_domain(s, config["customDomain"], api_id, api["targetStage"], ui, changes)
+            changes.complete("set up the custom domain")
     return api_id

@@ -24,14 +24,14 @@ API_NAMES = ("api.name", "api.description", "api.stage", "api.basePath", "api.ho
 
 def load_definition(text: str, filename: str = SWAGGER_FILE) -> dict[str, Any]:
     """Parse a swagger/OpenAPI document (YAML or JSON)."""
-    import yaml
+    from fink.loaders import load_yaml
     try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        hint = None
-        if re.search(r":\s*{{", text):
-            hint = 'Quote values that start with a placeholder, e.g. title: "{{ api.name }}".'
-        raise ConfigError(f"{filename} is not valid YAML: {exc}", hint=hint) from exc
+        doc = load_yaml(text, filename)
+    except ConfigError as exc:
+        if re.search(r":\s*{{", text) and "invalid YAML" in exc.message:
+            raise ConfigError(exc.message, hint='Quote values that start with a placeholder, e.g. title: '
+                                                '"{{ api.name }}".') from exc
+        raise
     if not isinstance(doc, dict):
         raise ConfigError(f"{filename} must contain a swagger/OpenAPI document (a mapping), not {type(doc).__name__}.")
     spec_kind(doc, filename)

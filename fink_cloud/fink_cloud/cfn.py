@@ -129,7 +129,10 @@ class CloudFormation:
         return change_set
 
     def _wait_for_change_set(self, ids: dict[str, str], clock: Clock, timeout: float) -> dict[str, Any]:
+        from fink.checkpoints import checkpoint
+
         def step() -> dict[str, Any] | None:
+            checkpoint("change-set-waiting")
             change_set = self.describe_change_set(ids)
             return change_set if change_set["Status"] in ("CREATE_COMPLETE", "FAILED") else None
         poller = Poller(clock, Backoff(initial=1.0, factor=1.5, maximum=5.0, timeout=timeout))

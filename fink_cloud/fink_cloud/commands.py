@@ -34,18 +34,19 @@ def _show_outputs(ui: Any, outputs: dict[str, str]) -> None:
 
 
 def deploy(context: dict, config: dict) -> int:
-    from .deployer import execute_plan, make_plan, outputs_of, parameter_table
+    from .deployer import ChangeSetGuard, execute_plan, make_plan, outputs_of, parameter_table
     ui, cfn = context["_ui"], _cfn(context)
     plan = make_plan(context, config, cfn)
-    if plan.parameter_changes:
-        ui.info("Parameter changes:\n" + parameter_table(plan.parameter_changes))
-    if not plan.has_changes:
-        ui.success(f"No changes: stack '{plan.stack_name}' is up to date.")
-        outputs = outputs_of(plan.stack)
-    else:
-        status = execute_plan(context, config, cfn, plan)
-        ui.success(f"Stack '{plan.stack_name}' is {status}.")
-        outputs = outputs_of(cfn.describe_stack(plan.stack_name))
+    with ChangeSetGuard(plan, cfn, ui) as guard:  # until executed, any failure or interrupt deletes the change set
+        if plan.parameter_changes:
+            ui.info("Parameter changes:\n" + parameter_table(plan.parameter_changes))
+        if not plan.has_changes:
+            ui.success(f"No changes: stack '{plan.stack_name}' is up to date.")
+            outputs = outputs_of(plan.stack)
+        else:
+            status = execute_plan(context, config, cfn, plan, guard)
+            ui.success(f"Stack '{plan.stack_name}' is {status}.")
+            outputs = outputs_of(cfn.describe_stack(plan.stack_name))
     context["stack_output"] = outputs
     _show_outputs(ui, outputs)
     return 0
@@ -58,7 +59,7 @@ def preview(context: dict, config: dict) -> int:
     plan = make_plan(context, config, cfn, preview=True)
     try:
         data = preview_data(plan)
-    finally:
+    finally:  # a preview never executes: its change set goes whatever happens
         discard_plan(plan, cfn)
     if context["_arguments"].get("--json"):
         ui.json(data)

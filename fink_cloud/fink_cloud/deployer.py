@@ -21,11 +21,12 @@ from fink.render import table
 
 from .cfn import CloudFormation
 from .events import SUCCESS_STATUSES, StackWatcher, failure_summary
-from .params import ParameterChange, check_parameters, parameter_changes, parameter_list
+from .params import (SECRETS_METADATA, ParameterChange, check_parameters, check_values, keeps_previous,
+                     parameter_changes, parameter_list, secret_keys)
 from .template import MAX_BODY_BYTES, load_template, stack_policies
 
 __all__ = ["Plan", "make_plan", "execute_plan", "discard_plan", "check_deployable", "parameter_table",
-           "outputs_of", "timeout_of"]
+           "outputs_of", "timeout_of", "ChangeSetGuard"]
 
 _BLOCKED = {
     "ROLLBACK_COMPLETE": ("Stack '{name}' is in ROLLBACK_COMPLETE: its creation failed and it cannot be updated.",
@@ -124,13 +125,18 @@ def make_plan(context: dict, config: dict, cfn: CloudFormation, *, preview: bool
     For a stack that does not exist yet only a preview creates a change set."""
     if not config.get("stack", {}).get("StackName"):
         raise ConfigError("cloud.stack.StackName is not set.", hint="Add it to the cloud section of your config.")
+    config_params = config.get("parameters") or {}
+    check_values(config_params)
     template, module = load_template(context, config)
     template_params = template.get("Parameters", {})
-    check_parameters(template_params, config.get("parameters") or {})
+    check_parameters(template_params, config_params)
     stack = cfn.describe_stack(config["stack"]["StackName"])
     check_deployable(stack)
-    new_params = parameter_list(config.get("parameters") or {})
-    changes = [] if _is_new(stack) else parameter_changes(template_params, stack.get("Parameters", []), new_params)
+    _check_keep_previous(config_params, stack)
+    secrets = _secret_parameters(context["_ui"], template, config_params)
+    new_params = parameter_list(config_params)
+    changes = [] if _is_new(stack) else _parameter_changes(context["_ui"], cfn, template_params, stack, new_params,
+                                                           secrets)
     change_set_type = "CREATE" if _is_new(stack) else "UPDATE"
     request = _change_set_request(context, config, json.dumps(template, indent=2), change_set_type)
     change_set = None
@@ -139,10 +145,45 @@ def make_plan(context: dict, config: dict, cfn: CloudFormation, *, preview: bool
     return Plan(config["stack"]["StackName"], change_set_type, stack, changes, change_set, module, request)
 
 
+def _check_keep_previous(config_params: dict, stack: dict[str, Any] | None) -> None:
+    kept = sorted(k for k, v in config_params.items() if keeps_previous(v))
+    if kept and _is_new(stack):
+        raise ConfigError(f"cloud.parameters: UsePreviousValue for a stack that does not exist yet: "
+                          f"{', '.join(kept)}.", hint="Give these parameters a value for the first deploy.")
+
+
+def _secret_parameters(ui: Any, template: dict[str, Any], config_params: dict) -> set[str]:
+    """The parameters whose new value is a secret; NoEcho values are registered as secrets. The deployed template
+    lists them in its Metadata, so the next deploy knows which previous values must not be shown."""
+    params = template.get("Parameters", {})
+    keys = secret_keys(params, config_params, ui.is_secret)
+    for key in keys:
+        if not keeps_previous(config_params.get(key)) and key in config_params:
+            ui.register_secret(config_params[key])
+    if keys:
+        template["Metadata"] = {**(template.get("Metadata") or {}), SECRETS_METADATA: sorted(keys)}
+    return keys
+
+
+def _parameter_changes(ui: Any, cfn: CloudFormation, template_params: dict, stack: dict[str, Any],
+                       new_params: list[dict[str, Any]], secrets: set[str]) -> list[ParameterChange]:
+    """The parameter diff; if it would show a previous value, the deployed template is read first to learn which
+    parameters held a secret then (their previous values are registered as secrets and shown masked)."""
+    current = stack.get("Parameters", [])
+    changes = parameter_changes(template_params, current, new_params, secrets)
+    if not any(not c.secret and c.old is not None for c in changes):
+        return changes
+    deployed = cfn.processed_template(stack["StackName"])
+    were = set((deployed.get("Metadata") or {}).get(SECRETS_METADATA) or ())
+    for param in current:
+        if param["ParameterKey"] in were | secrets and param.get("ParameterValue") is not None:
+            ui.register_secret(param["ParameterValue"])
+    return parameter_changes(template_params, current, new_params, secrets | were) if were else changes
+
+
 def parameter_table(changes: list[ParameterChange]) -> str:
-    rows = [(c.key, "(not set)" if c.old is None else c.old, "(not set)" if c.new is None else c.new)
-            for c in changes]
-    return table(["Parameter", "Old value", "New value"], rows)
+    from .preview import parameter_rows
+    return table(["Parameter", "Old value", "New value"], parameter_rows(changes))
 
 
 def discard_plan(plan: Plan, cfn: CloudFormation) -> None:
@@ -158,13 +199,77 @@ def discard_plan(plan: Plan, cfn: CloudFormation) -> None:
             cfn.delete_stack(stack["StackId"])
 
 
+class ChangeSetGuard:
+    """No debris: from "change set ready" until ExecuteChangeSet has been sent, any failure or interrupt deletes the
+    change set (and the empty REVIEW_IN_PROGRESS stack of a new one). An interrupt while ExecuteChangeSet is in
+    flight reads back whether it was executed: if not, the change set goes too; if so, the update is running."""
+
+    def __init__(self, plan: Plan, cfn: CloudFormation, ui: Any):
+        self.plan, self.cfn, self.ui = plan, cfn, ui
+        self.sent = False
+        self._closed = False
+
+    def __enter__(self) -> "ChangeSetGuard":
+        return self
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
+        if exc is None or self.sent or self._closed or self.plan.change_set is None:
+            return False
+        self._closed = True
+        try:
+            discard_plan(self.plan, self.cfn)
+            self.ui.info(f"Deleted the unexecuted change set of stack '{self.plan.stack_name}': nothing was changed.")
+        except FinkError as error:
+            self.ui.warn(f"Could not delete the change set {self.plan.change_set['ChangeSetId']}: {error.message} "
+                         f"Delete it with `aws cloudformation delete-change-set --change-set-name "
+                         f"{self.plan.change_set['ChangeSetId']}`.")
+        return False
+
+    def execute(self) -> None:
+        """Send ExecuteChangeSet; an interrupt during the call is resolved by reading the change set back."""
+        from fink.checkpoints import checkpoint
+        checkpoint("change-set-ready")
+        try:
+            self.cfn.execute_change_set(self.plan.ids)
+        except GracefulExit:
+            self.sent = self._was_executed()
+            if self.sent:
+                self.ui.warn(_running_message(self.plan.stack_name))
+            raise
+        self.sent = True
+
+    def _was_executed(self) -> bool:
+        try:
+            change_set = self.cfn.describe_change_set(self.plan.ids)
+        except FinkError:
+            return True  # gone or unreadable: assume the update runs, and say so
+        return change_set.get("ExecutionStatus", "AVAILABLE") != "AVAILABLE"
+
+
+def _running_message(stack_name: str) -> str:
+    return (f"The update of stack '{stack_name}' may still be running in CloudFormation. Watch it with "
+            f"`aws cloudformation describe-stacks --stack-name {stack_name}` (or the console) and run `cloud deploy` "
+            "again when it has finished.")
+
+
 def outputs_of(stack: dict[str, Any] | None) -> dict[str, str]:
     return {o["OutputKey"]: o["OutputValue"] for o in (stack or {}).get("Outputs", [])}
 
 
 # ---- executing ------------------------------------------------------------------------------------------------
-def execute_plan(context: dict, config: dict, cfn: CloudFormation, plan: Plan) -> str:
-    """Execute the change set, follow the stack and apply the stack policy; returns the final status."""
+def execute_plan(context: dict, config: dict, cfn: CloudFormation, plan: Plan,
+                 guard: ChangeSetGuard | None = None) -> str:
+    """Execute the change set, follow the stack and apply the stack policy; returns the final status.
+
+    Until ExecuteChangeSet has been sent, ``guard`` (one is made when none is handed in) deletes the change set
+    on any failure or interrupt."""
+    ui = context["_ui"]
+    guard = guard or ChangeSetGuard(plan, cfn, ui)
+    with guard:
+        return _execute(context, config, cfn, plan, guard)
+
+
+def _execute(context: dict, config: dict, cfn: CloudFormation, plan: Plan, guard: ChangeSetGuard) -> str:
     ui = context["_ui"]
     policy, during = stack_policies(plan.module, bool(context["_arguments"].get("--override-stack-policy")))
     if plan.creates_stack:
@@ -181,7 +286,7 @@ def execute_plan(context: dict, config: dict, cfn: CloudFormation, plan: Plan) -
     try:
         if not plan.creates_stack:
             _apply_update_policy(ui, cfn, plan, stack_id, policy, during)
-            cfn.execute_change_set(plan.ids)
+            guard.execute()
             ui.info(f"{'Creating' if plan.change_set_type == 'CREATE' else 'Updating'} stack '{plan.stack_name}' ...")
         status = _follow(cfn, ui, watcher, plan)
         if status not in SUCCESS_STATUSES:
@@ -218,9 +323,16 @@ def _apply_update_policy(ui: Any, cfn: CloudFormation, plan: Plan, stack_id: str
     if plan.change_set_type != "UPDATE":
         return
     if during is not None:
-        ui.info("Applying the stack policy for this update" + (
-            " (--override-stack-policy: every update action allowed)" if during is not policy else ""))
+        ui.info("Applying the stack policy for this update: " + _policy_source(during))
     cfn.set_stack_policy(stack_id, json.dumps(during or policy))
+
+
+def _policy_source(during: dict) -> str:
+    """Which policy was really applied for the update (the message must not claim a flag that was not given)."""
+    from .template import OVERRIDE_POLICY
+    if during is OVERRIDE_POLICY:
+        return "--override-stack-policy (every update action allowed)"
+    return "get_stack_policy_during_update() of cloudformation.py"
 
 
 def _failure_hint(change_set_type: str) -> str:
@@ -231,7 +343,9 @@ def _failure_hint(change_set_type: str) -> str:
 
 def _follow(cfn: CloudFormation, ui: Any, watcher: StackWatcher, plan: Plan) -> str:
     """Follow the stack; on SIGINT/SIGTERM cancel an update and follow its rollback, then re-raise."""
+    from fink.checkpoints import checkpoint
     try:
+        checkpoint("stack-changing")
         return watcher.watch()
     except GracefulExit as exc:
         if plan.change_set_type == "CREATE":
@@ -249,7 +363,7 @@ def _cancel_update(cfn: CloudFormation, ui: Any, watcher: StackWatcher, plan: Pl
     try:
         cfn.cancel_update(plan.stack_name)
     except FinkError as error:
-        ui.warn(f"Could not cancel the update: {error.message}")
+        ui.warn(f"Could not cancel the update: {error.message} {_running_message(plan.stack_name)}")
         return
     status = watcher.watch()
     ui.info(f"Stack '{plan.stack_name}' is now {status}.")

@@ -1,20 +1,89 @@
 """Stack parameters, pure: conversion to CloudFormation's string form, checks against the template, diffs.
 
 CloudFormation takes every parameter value as a string: lists become comma-joined strings
-(``CommaDelimitedList``), booleans ``true``/``false``, numbers their ``str``. Everything is checked against the
-template's ``Parameters`` before anything is sent, so a typo is named instead of surfacing as an AWS error.
+(``CommaDelimitedList``), booleans ``true``/``false``, numbers their ``str``. Only strings, finite numbers,
+booleans and lists of those are values; ``{"UsePreviousValue": true}`` keeps the deployed value. Anything else
+(null, another mapping, NaN, a list holding null) is a configuration error naming the key, never coerced.
+Everything is checked against the template's ``Parameters`` before anything is sent, so a typo is named instead of
+surfacing as an AWS error.
+
+The diff never shows a secret: a parameter that is a secret now (its value came from a secret lookup, or it is
+NoEcho) or was one when last deployed (listed in the deployed template's ``Metadata``, see
+:data:`SECRETS_METADATA`) is shown as changed without either value. A parameter removed from the config shows the
+template default it reverts to.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from fink.errors import ConfigError
 
-__all__ = ["to_cfn_value", "check_parameters", "parameter_list", "ParameterChange", "parameter_changes",
-           "MASK"]
+__all__ = ["to_cfn_value", "check_parameters", "check_values", "parameter_list", "ParameterChange",
+           "parameter_changes", "keeps_previous", "is_no_echo", "secret_keys", "SECRETS_METADATA", "MASK"]
 
 MASK = "****"
+#: key in the template's top-level ``Metadata`` listing the parameters that held a secret when deployed
+SECRETS_METADATA = "FinkSecretParameters"
+USE_PREVIOUS = {"UsePreviousValue": True}
+
+
+def keeps_previous(value: Any) -> bool:
+    """``{"UsePreviousValue": true}``: keep the value the stack has."""
+    return isinstance(value, Mapping) and dict(value) == USE_PREVIOUS
+
+
+def _scalar_problem(value: Any) -> str | None:
+    if value is None:
+        return "null"
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, (str, bool, int, float)):
+        return None
+    return f"a {type(value).__name__}"
+
+
+def _value_problem(value: Any) -> str | None:
+    if keeps_previous(value):
+        return None
+    if isinstance(value, (list, tuple)):
+        bad = [p for p in map(_scalar_problem, value) if p]
+        return f"a list holding {bad[0]}" if bad else None
+    if isinstance(value, Mapping):
+        return "a mapping (only {\"UsePreviousValue\": true} is allowed)"
+    return _scalar_problem(value)
+
+
+def check_values(config_params: Any) -> None:
+    """Raise a ConfigError naming every parameter whose value is not a string, number, boolean or list of those."""
+    if config_params is None:
+        return
+    if not isinstance(config_params, Mapping):
+        raise ConfigError(f"cloud.parameters must be a mapping of parameter names to values, not a "
+                          f"{type(config_params).__name__}.")
+    problems = [f"cloud.parameters.{k}: {p}" for k, p in ((k, _value_problem(v)) for k, v in config_params.items())
+                if p]
+    if problems:
+        raise ConfigError("Stack parameter values must be strings, numbers, booleans or lists of those:\n"
+                          + "\n".join(f"  {p}" for p in problems),
+                          hint="Fix these values in your config file (an unset lookup leaves a key out, it never "
+                               "sends null).")
+
+
+def is_no_echo(declared: Mapping[str, Any]) -> bool:
+    return str(declared.get("NoEcho", "false")).lower() == "true"
+
+
+def secret_keys(template_params: Mapping[str, Any], config_params: Mapping[str, Any],
+                is_secret: Callable[[str], bool]) -> set[str]:
+    """The parameters whose new value is a secret: NoEcho ones and those holding a secret (or a list item that is)."""
+    keys = {k for k in config_params if is_no_echo(template_params.get(k, {}))}
+    for key, value in config_params.items():
+        items = value if isinstance(value, (list, tuple)) else [value]
+        if is_secret(to_cfn_value(value)) or any(is_secret(to_cfn_value(v)) for v in items):
+            keys.add(key)
+    return keys
 
 
 def to_cfn_value(value: Any) -> str:
@@ -40,15 +109,18 @@ def check_parameters(template_params: Mapping[str, Any], config_params: Mapping[
                           hint=f"The template's parameters are: {known}.")
 
 
-def parameter_list(config_params: Mapping[str, Any]) -> list[dict[str, str]]:
-    return [{"ParameterKey": k, "ParameterValue": to_cfn_value(v)} for k, v in sorted(config_params.items())]
+def parameter_list(config_params: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [{"ParameterKey": k, "UsePreviousValue": True} if keeps_previous(v) else
+            {"ParameterKey": k, "ParameterValue": to_cfn_value(v)} for k, v in sorted(config_params.items())]
 
 
 @dataclass(frozen=True)
 class ParameterChange:
     key: str
     old: str | None  # None: not set before
-    new: str | None  # None: no longer set (the template default applies)
+    new: str | None  # None: no longer set (removed from the template)
+    secret: bool = False  # a secret now or before: old and new are MASK (or None), never the values
+    reverts: bool = False  # removed from the config: ``new`` is the template default it reverts to
 
 
 def _normalised(value: str | None, param_type: str) -> str | None:
@@ -65,25 +137,28 @@ def _normalised(value: str | None, param_type: str) -> str | None:
     return ",".join(part.strip() for part in text.split(","))
 
 
-def _shown(value: str | None, no_echo: bool) -> str | None:
-    return MASK if (no_echo and value is not None) else value
+def _shown(value: str | None, hidden: bool) -> str | None:
+    return MASK if (hidden and value is not None) else value
 
 
 def parameter_changes(template_params: Mapping[str, Any], current: list[dict[str, Any]],
-                      new: list[dict[str, str]]) -> list[ParameterChange]:
-    """What changes between the deployed parameters and the new ones; NoEcho values are masked."""
+                      new: list[dict[str, Any]], secrets: set[str] = frozenset()) -> list[ParameterChange]:
+    """What changes between the deployed parameters and the new ones. Parameters in ``secrets`` (secret now or
+    before) and NoEcho ones are shown without values; a parameter left out of the config reverts to its default."""
     old_values = {p["ParameterKey"]: p.get("ParameterValue") for p in current}
-    new_values = {p["ParameterKey"]: p["ParameterValue"] for p in new}
+    new_values = {p["ParameterKey"]: p.get("ParameterValue") for p in new if not p.get("UsePreviousValue")}
+    kept = {p["ParameterKey"] for p in new if p.get("UsePreviousValue")}
     changes = []
-    for key in sorted(set(old_values) | set(new_values)):
-        old, value = old_values.get(key), new_values.get(key)
-        if key not in new_values and key in template_params:
-            continue  # the template default keeps applying
+    for key in sorted((set(old_values) | set(new_values)) - kept):
         declared = template_params.get(key, {})
-        no_echo = str(declared.get("NoEcho", "false")).lower() == "true"
-        old = _normalised(old, declared.get("Type", "String"))
+        no_echo = is_no_echo(declared)
+        old, value = _normalised(old_values.get(key), declared.get("Type", "String")), new_values.get(key)
+        reverts = key not in new_values and "Default" in declared
+        if reverts:
+            value = _normalised(to_cfn_value(declared["Default"]), declared.get("Type", "String"))
         if no_echo and old == MASK and value is not None:
             continue  # AWS never returns NoEcho values: we cannot tell, so we do not claim a change
         if old != value:
-            changes.append(ParameterChange(key, _shown(old, no_echo), _shown(value, no_echo)))
+            hidden = no_echo or key in secrets
+            changes.append(ParameterChange(key, _shown(old, hidden), _shown(value, hidden), hidden, reverts))
     return changes

@@ -6,7 +6,7 @@ from typing import Any
 
 from fink.render import table
 
-__all__ = ["preview_data", "render_preview", "change_rows"]
+__all__ = ["preview_data", "render_preview", "change_rows", "parameter_data", "parameter_rows"]
 
 
 def change_rows(change_set: dict[str, Any] | None) -> list[dict[str, str]]:
@@ -25,9 +25,34 @@ def preview_data(plan: Any) -> dict[str, Any]:
         "StackName": plan.stack_name,
         "ChangeSetType": plan.change_set_type,
         "Changes": change_rows(plan.change_set),
-        "ParameterChanges": [{"ParameterKey": c.key, "OldValue": c.old, "NewValue": c.new}
-                             for c in plan.parameter_changes],
+        "ParameterChanges": parameter_data(plan.parameter_changes),
     }
+
+
+def parameter_data(changes: Any) -> list[dict[str, Any]]:
+    """A secret parameter says only that it changes ("Secret": true, both values ``****``); one left out of the
+    config says that it reverts to the template default ("RevertsToDefault": true, the default as new value)."""
+    return [{"ParameterKey": c.key, "OldValue": c.old, "NewValue": c.new, **({"Secret": True} if c.secret else {}),
+             **({"RevertsToDefault": True} if c.reverts else {})} for c in changes]
+
+
+def _cell(value: Any) -> str:
+    return "(not set)" if value is None else str(value)
+
+
+def _new_cell(change: dict[str, Any]) -> str:
+    if change.get("Secret"):
+        return "(secret, changed)" if change["OldValue"] is not None else "(secret, set)"
+    if change.get("RevertsToDefault"):
+        return f"{change['NewValue']} (template default)"
+    return _cell(change["NewValue"])
+
+
+def parameter_rows(changes: Any) -> list[list[str]]:
+    """Table rows (parameter, old, new) of parameter changes: secrets without values, reverts marked."""
+    data = changes if changes and isinstance(changes[0], dict) else parameter_data(changes)
+    return [[c["ParameterKey"], "****" if c.get("Secret") and c["OldValue"] is not None else _cell(c["OldValue"]),
+             _new_cell(c)] for c in data]
 
 
 def _styled(row: dict[str, str], ui: Any) -> list[str]:
@@ -46,8 +71,7 @@ def render_preview(data: dict[str, Any], ui: Any = None) -> str:
         parts.append(table(["Action", "Logical ID", "Resource type", "Replacement"],
                            [_styled(r, ui) for r in data["Changes"]]))
     if data["ParameterChanges"]:
-        parts.append(table(["Parameter", "Old value", "New value"],
-                           [["(not set)" if v is None else v for v in p.values()] for p in data["ParameterChanges"]]))
+        parts.append(table(["Parameter", "Old value", "New value"], parameter_rows(data["ParameterChanges"])))
     removals = sum(r["Action"] == "Remove" for r in data["Changes"])
     replacements = sum(r["Replacement"] in ("True", "Conditional") for r in data["Changes"])
     if removals or replacements:

@@ -43,10 +43,9 @@ def _to_dict(result: Any) -> dict[str, Any]:
     if isinstance(result, Mapping):
         return dict(result)
     if isinstance(result, (str, bytes)):
-        try:
-            data = json.loads(result)
-        except ValueError as exc:
-            raise ConfigError(f"generate_template() returned text that is not JSON: {exc}") from exc
+        from fink.loaders import load_json
+        data = load_json(result if isinstance(result, str) else result.decode("utf-8", "replace"),
+                         "the text generate_template() returned")
         if isinstance(data, dict):
             return data
     raise ConfigError(f"generate_template() returned a {type(result).__name__}.",
@@ -68,30 +67,31 @@ def generate(module: ModuleType, context: dict, config: dict) -> dict[str, Any]:
         raise
     except Exception as exc:
         raise ConfigError(f"generate_template() in {TEMPLATE_FILE} failed: {type(exc).__name__}: {exc}") from exc
-    return _to_dict(result)
+    from fink.loaders import check_bounds
+    return check_bounds(_to_dict(result), f"generate_template() in {TEMPLATE_FILE}")
 
 
 def _template_from_body(body: str) -> dict[str, Any]:
+    from fink.loaders import load_json, load_yaml, read_text
     if body.lstrip().startswith("{"):
-        return json.loads(body)
+        return load_json(body, "cloud.stack.TemplateBody")
     if not os.path.isfile(body):
         raise ConfigError(f"cloud.stack.TemplateBody: no file '{body}' in {os.getcwd()}.")
-    with open(body, encoding="utf-8") as fh:
-        text = fh.read()
+    text = read_text(body, body)
     if body.endswith((".yaml", ".yml")):
-        import yaml
-        return yaml.safe_load(text)
-    return json.loads(text)
+        data = load_yaml(text, body, cloudformation=True)
+    else:
+        data = load_json(text, body)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{body}: a template must be a mapping at top level, not {type(data).__name__}.")
+    return data
 
 
 def load_template(context: dict, config: dict) -> tuple[dict[str, Any], ModuleType | None]:
     """The template as a dict, and the cloudformation.py module (``None`` when TemplateBody was used)."""
     body = config.get("stack", {}).get("TemplateBody")
     if body:
-        try:
-            return _template_from_body(body), None
-        except ValueError as exc:
-            raise ConfigError(f"cloud.stack.TemplateBody is not valid JSON: {exc}") from exc
+        return _template_from_body(body), None
     module = load_template_module()
     return generate(module, context, config), module
 
@@ -100,8 +100,12 @@ def _policy_from(module: ModuleType | None, name: str, default: dict[str, Any]) 
     func = getattr(module, name, None) if module else None
     if not callable(func):
         return default
-    policy = func()
-    return json.loads(policy) if isinstance(policy, str) else dict(policy)
+    try:
+        policy = func()
+        return json.loads(policy) if isinstance(policy, str) else dict(policy)
+    except Exception as exc:  # user code: name it (SystemExit/KeyboardInterrupt go to the error map)
+        raise ConfigError(f"{name}() in {TEMPLATE_FILE} failed: {type(exc).__name__}: {exc}",
+                          hint="It must return the stack policy as a dict or JSON text.") from exc
 
 
 def stack_policies(module: ModuleType | None, override: bool) -> tuple[dict[str, Any], dict[str, Any] | None]:

@@ -66,8 +66,10 @@ def deploy(context: dict, config: dict) -> int:
     if context["_arguments"].get("--no-wait"):
         state = codedeploy.deployment(deployment_id)
         context["_ui"].info(f"Not waiting (--no-wait): deployment {deployment_id} is {state.status}")
+        context["outcome"] = {"status": "created", "fields": {"Deployment": deployment_id}}
         return 0
     _follow(context, codedeploy, settings, deployment_id)
+    context["outcome"] = {"status": "succeeded", "fields": {"Deployment": deployment_id}}
     return 0
 
 
@@ -102,6 +104,10 @@ def _follow(context: dict, codedeploy: Any, settings: DeploySettings, deployment
         deployer.stop_deployment(codedeploy, ui, deployment_id, exc.signal_name)
         raise
     if state.status != "Succeeded":
-        deployer.explain_failure(codedeploy, context["_awsclient"], ui, state, settings.log_group)
-        raise deployer.failure_error(state)
+        failure = deployer.failure_error(state)  # the deployment's own failure is what the run reports
+        try:
+            deployer.explain_failure(codedeploy, context["_awsclient"], ui, state, settings.log_group)
+        except Exception as exc:  # diagnostics are best effort: they never replace the failure itself
+            ui.warn(f"Could not gather the diagnostics of deployment {deployment_id}: {exc}")
+        raise failure
     ui.success(f"Deployment {deployment_id} succeeded in {duration(clock.monotonic() - started)}.")

@@ -5,13 +5,12 @@ only inside the seams, which these functions reach when they run.
 """
 from __future__ import annotations
 
-import glob
 import json
 import os
 import shutil
 from typing import Any, Mapping
 
-from fink.errors import UsageError
+from fink.errors import ConfigError, UsageError
 from fink.ui import UI
 
 __all__ = ["clean", "bundle", "deploy", "list", "metrics", "info", "wire", "unwire", "delete", "rollback", "ping",
@@ -21,31 +20,53 @@ def _region(config: Mapping[str, Any]) -> str | None:
     return (config.get("deployment") or {}).get("region")
 
 
-def _zip_names() -> set[str]:
-    """``bundle.zip`` plus every ``lambda.bundling.zip`` named in the fink_<env>.json files of this folder."""
-    names = {"bundle.zip"}
-    for path in glob.glob("fink_*.json"):
+def _configured_zip(env: str) -> str | None:
+    """``lambda.bundling.zip`` of this ENV's JSON/YAML config file (never another ENV's, never running .py)."""
+    for path in (f"fink_{env}.json", f"fink_{env}.yaml", f"fink_{env}.yml"):
+        if not os.path.isfile(path):
+            continue
+        import yaml
         try:
             with open(path, encoding="utf-8") as fh:
-                data = json.load(fh)
-            names.add(str(data["lambda"]["bundling"]["zip"]))
-        except (OSError, ValueError, KeyError, TypeError):
-            continue
-    return names
+                data = json.load(fh) if path.endswith(".json") else yaml.safe_load(fh)
+        except (OSError, ValueError, yaml.YAMLError) as exc:
+            raise ConfigError(f"lambda clean could not read {path}: {exc}") from exc
+        try:
+            return data["lambda"]["bundling"]["zip"]
+        except (KeyError, TypeError):
+            return None
+    return None
+
+
+def _zip_paths(env: str | None) -> list[str]:
+    """``bundle.zip`` plus this ENV's ``lambda.bundling.zip``, each checked to lie inside the project folder
+    (all of them before anything is removed)."""
+    from fink.bundle import confined_path
+    names = ["bundle.zip"]
+    configured = _configured_zip(env) if env else None
+    if configured is not None and configured not in names:
+        names.append(configured)
+    workdir = os.getcwd()
+    return [confined_path(name, workdir, "lambda.bundling.zip") for name in names]
 
 
 def clean(context: dict, config: dict) -> int:
-    """Remove the local bundle artifacts: the bundle zip(s) and the bundler's caches under ``.fink/``."""
+    """Remove the local bundle artifacts: the bundle zip(s) and the bundler's caches under ``.fink/``.
+
+    Without ENV only the default ``bundle.zip`` is known; no other environment's config is read."""
     ui: UI = context["_ui"]
     removed = []
-    for name in sorted(_zip_names()):
-        if os.path.isfile(name):
-            os.remove(name)
-            removed.append(name)
+    for path in sorted(_zip_paths(context.get("env"))):
+        if os.path.isfile(path):
+            os.remove(path)
+            removed.append(os.path.relpath(path))
     if os.path.isdir(".fink"):
         shutil.rmtree(".fink")
         removed.append(".fink/")
     ui.info("removed " + ", ".join(removed) if removed else "nothing to clean")
+    if not context.get("env"):
+        ui.debug("ENV is not set: only bundle.zip is removed (set ENV to also remove that environment's "
+                 "lambda.bundling.zip)")
     return 0
 
 

@@ -78,6 +78,8 @@ class Deployer:
 
     def code(self) -> dict[str, Any]:
         """``Code`` for create/update: through the artifact bucket when configured, else inline."""
+        from fink.checkpoints import checkpoint
+        checkpoint("code-uploading")
         if self.bucket:
             from fink.s3 import upload_if_missing
             key = artifact_key(self.region, self.spec.name, self.bundle.sha256)
@@ -120,21 +122,36 @@ class Deployer:
                 return None
             raise
 
-    def execute(self, plan: DeployPlan) -> str | None:
-        """Run the changes; returns the newly published version (or None)."""
+    def execute(self, plan: DeployPlan, changes: Any = None) -> str | None:
+        """Run the changes; returns the newly published version (or None). Each change is recorded in
+        ``changes`` (a :class:`fink.progress.Changes`), so stopping half-way names what was changed."""
+        from fink.checkpoints import checkpoint
+        from fink.progress import Changes
+        changes = changes if changes is not None else Changes()
         if plan.create:
             self.create()
+            changes.record(f"created function {plan.name} ($LATEST)")
         if plan.upload_code:
             self.seam.update_code(FunctionName=plan.name, Architectures=list(self.spec.architectures), **self.code())
+            changes.record("uploaded the new code to $LATEST")
             self.wait_ready()
         if plan.config_changes:
             self.seam.update_configuration(FunctionName=plan.name, **plan.config_changes)
+            changes.record("updated the configuration of $LATEST")
             self.wait_ready()
         if plan.set_retention is not None:
             self.logs.set_retention(log_group_name(plan.name), plan.set_retention)
+            changes.record("set the log retention")
         if plan.publish:
-            return self.seam.publish_version(plan.name, plan.local_sha, f"fink deploy {plan.local_sha}")
+            checkpoint("version-publishing")
+            version = self.seam.publish_version(plan.name, plan.local_sha, f"fink deploy {plan.local_sha}")
+            changes.record(f"published version {version}", completes="publish a version")
+            return version
         return None
+
+
+def _pending(plan: DeployPlan) -> list[str]:
+    return ["publish a version", f"point {ALIAS} at it"] if plan.publish else []
 
 
 def ping(seam: LambdaSeam, name: str, qualifier: str | None) -> tuple[bool, str]:
@@ -157,8 +174,10 @@ def deploy_function(context: Mapping[str, Any], config: Mapping[str, Any]) -> in
             deployer.execute(plan)
         ui.success(f"'{spec.name}' is up to date: {ALIAS} stays at version {plan.alias_version}")
         return 0
-    version = deployer.execute(plan) or plan.alias_version
-    _ping_and_activate(context, config, deployer.seam, spec.name, version, moved=version != plan.alias_version)
+    from fink.progress import changes_so_far
+    with changes_so_far(ui, "lambda deploy", _pending(plan)) as changes:
+        version = deployer.execute(plan, changes) or plan.alias_version
+        _ping_and_activate(context, config, deployer.seam, spec.name, version, moved=version != plan.alias_version)
     return 0
 
 

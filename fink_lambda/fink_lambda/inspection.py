@@ -86,6 +86,9 @@ def show_metrics(context: Mapping[str, Any], name: str, region: str | None) -> i
     ui: UI = context["_ui"]
     end = context["_clock"].now()
     start = end - timedelta(days=1)
+    if LambdaSeam(context["_awsclient"], region).get_function(name) is None:
+        raise FinkError(f"Function '{name}' does not exist in {region or context['_awsclient'].region}.",
+                        hint="Check the name (`lambda list`) and the region.")
     seam = MetricsSeam(context["_awsclient"], region)
     values = {metric: seam.sum_of(name, metric, start, end) for metric in METRICS}
     ui.print(name)

@@ -101,11 +101,17 @@ def read_payload(value: str) -> bytes:
 def invoke_function(context: Mapping[str, Any], config: Mapping[str, Any]) -> int:
     ui: UI = context["_ui"]
     args = context["_arguments"]
-    name, qualifier = args["<lambda>"], args.get("<version>") or None
+    name, qualifier = args["<lambda>"], args.get("<version>") or ALIAS  # like ping: the tested version
     invocation_type = args.get("--invocation-type") or "RequestResponse"
     if invocation_type not in ("RequestResponse", "Event", "DryRun"):
         raise UsageError(f"--invocation-type must be RequestResponse, Event or DryRun, not {invocation_type!r}.")
-    response = _seam(context, config).invoke(name, read_payload(args["--payload"]), qualifier, invocation_type)
+    seam = _seam(context, config)
+    payload = read_payload(args["--payload"])
+    if not args.get("<version>") and seam.get_alias(name) is None:
+        _require(seam, name)
+        raise FinkError(f"'{name}' has no {ALIAS} alias: it was never deployed by `lambda deploy`.",
+                        hint=f"Name the version to run: `lambda invoke {name} $LATEST ...` (or a version number).")
+    response = seam.invoke(name, payload, qualifier, invocation_type)
     body = response["Payload"]
     if args.get("--outfile"):
         Path(args["--outfile"]).write_bytes(body)

@@ -9,6 +9,6 @@ setup(
     python_requires=">=3.10",
     packages=find_packages(include=["fink_bundler", "fink_bundler.*"]),
     package_data={"fink_bundler": ["*.yaml"]},
-    install_requires=["fink>=1.0.0", "pathspec>=0.12"],
+    install_requires=["fink-core>=1.0.0", "pathspec>=0.12"],
     entry_points={"fink.plugins": ["bundler = fink_bundler.bundler"]},
 )

@@ -9,6 +9,6 @@ setup(
     python_requires=">=3.10",
     packages=find_packages(include=["fink_config_reader", "fink_config_reader.*"]),
     package_data={"fink_config_reader": ["*.yaml"]},
-    install_requires=["fink>=1.0.0", "PyYAML>=6.0", "pathspec>=0.12"],
+    install_requires=["fink-core>=1.0.0", "PyYAML>=6.0", "pathspec>=0.12"],
     entry_points={"fink.plugins": ["config_reader = fink_config_reader.config_reader"]},
 )

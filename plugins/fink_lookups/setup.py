@@ -9,6 +9,6 @@ setup(
     python_requires=">=3.10",
     packages=find_packages(include=["fink_lookups", "fink_lookups.*"]),
     package_data={"fink_lookups": ["*.yaml"]},
-    install_requires=["fink>=1.0.0", "credstash>=1.17"],
+    install_requires=["fink-core>=1.0.0", "credstash>=1.17"],
     entry_points={"fink.plugins": ["lookups = fink_lookups.lookups"]},
 )

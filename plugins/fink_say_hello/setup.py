@@ -9,6 +9,6 @@ setup(
     python_requires=">=3.10",
     packages=find_packages(include=["fink_say_hello", "fink_say_hello.*"]),
     package_data={"fink_say_hello": ["*.yaml"]},
-    install_requires=["fink>=1.0.0"],
+    install_requires=["fink-core>=1.0.0"],
     entry_points={"fink.plugins": ["say_hello = fink_say_hello.hello"]},
 )

@@ -9,6 +9,6 @@ setup(
     python_requires=">=3.10",
     packages=find_packages(include=["fink_slack_integration", "fink_slack_integration.*"]),
     package_data={"fink_slack_integration": ["*.yaml"]},
-    install_requires=["fink>=1.0.0", "requests>=2.28"],
+    install_requires=["fink-core>=1.0.0", "requests>=2.28"],
     entry_points={"fink.plugins": ["slack_integration = fink_slack_integration.slack"]},
 )

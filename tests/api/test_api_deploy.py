@@ -134,3 +134,47 @@ def test_new_api_without_host_reference_is_imported(api_project, api, apigw, api
     [found] = apis_named(NAME)
     assert found["description"] == "fink test API: says hello"
     assert sorted(_paths(apigw, found["id"])) == ["/", "/hello", "/pets"]
+
+
+def test_unknown_api_key_is_found_before_anything_changes(api_project, api, apis_named, edit_config):
+    assert api("deploy").exit_code == 0
+    [before] = apis_named(NAME)
+    apigw = boto3.client("apigateway")
+    deployments = apigw.get_deployments(restApiId=before["id"])["items"]
+    edit_config({"api": {"apiKey": "nosuchkey"}})
+    Path("swagger.yaml").write_text(Path("swagger.yaml").read_text().replace("/hello", "/hello2"))
+    result = api("deploy")
+    assert result.exit_code == 3, result.output
+    assert "API key nosuchkey (api.apiKey) does not exist" in result.stderr
+    assert "The command stopped after changing" not in result.stderr
+    assert apigw.get_deployments(restApiId=before["id"])["items"] == deployments
+    assert "/hello2" not in _paths(apigw, before["id"])
+
+
+def test_a_new_api_whose_definition_is_refused_is_not_left_behind(api_project, api, apis_named, monkeypatch):
+    # the host reference makes fink create the API empty first; the overwrite that follows is refused
+    text = Path("swagger.yaml").read_text()
+    Path("swagger.yaml").write_text(text.replace("info:", "x-host: \"{{ api.host }}\"\ninfo:", 1))
+    from fink.errors import AWSError
+
+    def refused(self, api_id, body):
+        raise AWSError("Updating REST API failed: Invalid swagger (BadRequestException)")
+    monkeypatch.setattr("fink_api.apigateway.ApiGateway.overwrite_api", refused)
+    result = api("deploy")
+    assert result.exit_code == 1, result.output
+    assert "Deleted the empty REST API" in result.stderr
+    assert apis_named(NAME) == []
+
+
+def test_a_failure_after_the_definition_lists_what_changed(api_project, api, apis_named, monkeypatch):
+    from fink.errors import AWSError
+
+    def refused(self, api_id, stage, ops):
+        raise AWSError("Updating the settings of stage dev failed: boom (BadRequestException)")
+    monkeypatch.setattr("fink_api.apigateway.ApiGateway.update_stage", refused)
+    result = api("deploy")
+    assert result.exit_code == 1, result.output
+    [found] = apis_named(NAME)
+    assert (f"The command stopped after changing: created REST API {NAME} ({found['id']}); "
+            "allowing API Gateway to invoke fink-test-hello:ACTIVE; deployed to stage dev. Not done: apply the stage settings. "
+            "Run `api deploy` again to finish") in result.stderr, result.stderr

@@ -84,12 +84,12 @@ DOMAIN = {"domainName": "pets.example.com", "certificateName": "old", "certifica
 
 def _stub_apigateway(ag: Stubber) -> None:
     ag.add_response("get_rest_apis", {"items": [{"id": "other", "name": "someone-else"}]}, {})
+    ag.add_response("get_api_key", {"id": "key123", "name": "k"}, {"apiKey": "key123"})  # checked before changing
     ag.add_response("import_rest_api", {"id": API_ID, "name": "fink-pets"}, {"body": ANY, "failOnWarnings": True})
     ag.add_response("create_deployment", {"id": "dep1"}, {"restApiId": API_ID, "stageName": "prod",
                                                           "description": ANY})
     ag.add_response("update_stage", {"stageName": "prod"}, {"restApiId": API_ID, "stageName": "prod",
                                                             "patchOperations": STAGE_OPS})
-    ag.add_response("get_api_key", {"id": "key123", "name": "k"}, {"apiKey": "key123"})
     ag.add_response("get_usage_plans", {"items": []}, {})
     ag.add_response("create_usage_plan", {"id": "plan1"}, {
         "name": "fink-pets-prod", "description": ANY, "apiStages": [{"apiId": API_ID, "stage": "prod"}]})
@@ -144,6 +144,7 @@ def test_aws_refusal_is_reported_with_its_message(project, stubbed, run_cli, fak
     stubs["lambda"].add_response("get_alias", {"AliasArn": alias_arn("pets-reader", "ACTIVE")})
     stubs["lambda"].add_response("get_alias", {"AliasArn": alias_arn("pets-admin", "LIVE")})
     stubs["apigateway"].add_response("get_rest_apis", {"items": []}, {})
+    stubs["apigateway"].add_response("get_api_key", {"id": "key123", "name": "k"}, {"apiKey": "key123"})
     stubs["apigateway"].add_client_error("import_rest_api", "BadRequestException", "Invalid model: pets",
                                          http_status_code=400)
     result = run_cli("api", "deploy", env={"ENV": "dev"}, awsclient=client, clock=fake_clock)
@@ -164,6 +165,7 @@ def test_swagger2_redeploy_overwrites_and_creates_nothing_twice(project, stubbed
                "Principal": {"Service": "apigateway.amazonaws.com"},
                "Condition": {"ArnLike": {"AWS:SourceArn": source_arn()}}}
     ag.add_response("get_rest_apis", {"items": [{"id": API_ID, "name": "fink-pets"}]}, {})
+    ag.add_response("get_api_key", {"id": "key123", "name": "k"}, {"apiKey": "key123"})  # checked before changing
     for name, alias in (("pets-reader", "ACTIVE"), ("pets-admin", "LIVE")):
         lam.add_response("get_alias", {"AliasArn": alias_arn(name, alias)}, {"FunctionName": name, "Name": alias})
     ag.add_response("put_rest_api", {"id": API_ID}, {"restApiId": API_ID, "mode": "overwrite",
@@ -174,7 +176,6 @@ def test_swagger2_redeploy_overwrites_and_creates_nothing_twice(project, stubbed
                                                           "description": ANY})
     ag.add_response("update_stage", {"stageName": "prod"}, {"restApiId": API_ID, "stageName": "prod",
                                                             "patchOperations": STAGE_OPS})
-    ag.add_response("get_api_key", {"id": "key123", "name": "k"}, {"apiKey": "key123"})
     ag.add_response("get_usage_plans", {"items": [
         {"id": "plan1", "name": "fink-pets-prod", "apiStages": [{"apiId": API_ID, "stage": "prod"}]}]}, {})
     ag.add_response("get_usage_plan_keys", {"items": [{"id": "key123", "type": "API_KEY"}]}, {"usagePlanId": "plan1"})

@@ -80,6 +80,7 @@ class Script:
 
     def update_until_executed(self, changes=(), policy=ANY):
         self.add("describe_stacks", stack(), {"StackName": STACK})
+        self.deployed_template()
         self.add("create_change_set", {"Id": CS_ID, "StackId": STACK_ID}, {
             "StackName": STACK, "ChangeSetType": "UPDATE", "ChangeSetName": ANY, "Parameters": ANY,
             "TemplateBody": ANY, "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]})
@@ -89,6 +90,10 @@ class Script:
         self.add("set_stack_policy", {}, {"StackName": STACK_ID, "StackPolicyBody": policy})
         self.add("execute_change_set", {}, {"ChangeSetName": CS_ID, "StackName": STACK_ID})
         return self
+
+    def deployed_template(self):
+        """A shown previous parameter value makes fink read the deployed template (were any of them secrets?)."""
+        return self.add("get_template", {"TemplateBody": "{}"}, {"StackName": STACK, "TemplateStage": "Processed"})
 
     def run(self, run_cli, clock, *args, tty=False):
         with self.stubber, self.ssm:
@@ -234,6 +239,7 @@ def test_refused_change_set_is_an_error_and_deleted(project, run_cli, fake_clock
     project("cloud_simple")
     script = Script()
     script.add("describe_stacks", stack())
+    script.deployed_template()
     script.add("create_change_set", {"Id": CS_ID, "StackId": STACK_ID})
     script.add("describe_change_set", {"ChangeSetId": CS_ID, "StackId": STACK_ID, "Status": "FAILED",
                                        "StatusReason": "Template format error: Unresolved resource dependencies"})
@@ -307,7 +313,7 @@ def test_override_policy_is_put_back_after_an_interrupted_update(project, run_cl
 
 def test_interrupt_while_the_change_set_is_created_leaves_no_change_set(project, run_cli, fake_clock):
     project("cloud_simple")
-    script = Script().add("describe_stacks", stack())
+    script = Script().add("describe_stacks", stack()).deployed_template()
     script.add("create_change_set", {"Id": CS_ID, "StackId": STACK_ID})
     script.add("describe_change_set", {"ChangeSetId": CS_ID, "StackId": STACK_ID, "Status": "CREATE_IN_PROGRESS"})
     script.add("delete_change_set", {}, {"ChangeSetName": CS_ID, "StackName": STACK_ID})
@@ -339,6 +345,7 @@ def test_refused_execution_deletes_the_change_set_and_puts_the_policy_back(proje
     project("cloud_simple")
     script = Script()
     script.add("describe_stacks", stack())
+    script.deployed_template()
     script.add("create_change_set", {"Id": CS_ID, "StackId": STACK_ID})
     script.add("describe_change_set", {"ChangeSetId": CS_ID, "StackId": STACK_ID, "Status": "CREATE_COMPLETE",
                                        "Changes": []})

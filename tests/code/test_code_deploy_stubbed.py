@@ -186,3 +186,19 @@ def test_diagnostics_read_more_than_25_instances_in_batches(stubbed_codedeploy):
     reports = CodeDeploy(awsclient).instances(DEPLOYMENT)
     stubber.assert_no_pending_responses()
     assert [r.instance_id for r in reports] == ids
+
+
+def test_failing_diagnostics_are_a_warning_and_the_deployment_failure_is_reported(sample, stubbed_codedeploy, info,
+                                                                                  run_cli, fake_clock):
+    awsclient, stubber = stubbed_codedeploy
+    _expect_create(stubber)
+    stubber.add_response("get_deployment", info(DEPLOYMENT, "Failed", failed=1, error=(
+        "HEALTH_CONSTRAINTS", "Too many individual instances failed.")), {"deploymentId": DEPLOYMENT})
+    stubber.add_client_error("list_deployment_targets", service_error_code="AccessDeniedException",
+                             service_message="not allowed to list targets", http_status_code=400)
+    result = run_cli("code", "deploy", env=ENV, awsclient=awsclient, clock=fake_clock)
+    assert result.exit_code == 1
+    warning = result.stderr.index(f"Could not gather the diagnostics of deployment {DEPLOYMENT}")
+    failure = result.stderr.index(f"ERROR: Deployment {DEPLOYMENT} failed: Too many individual instances failed.")
+    assert warning < failure and "not allowed to list targets" in result.stderr[warning:failure]
+    assert result.stderr.count("ERROR:") == 1

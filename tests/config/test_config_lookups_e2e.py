@@ -223,3 +223,14 @@ def test_acm_lookup_asks_for_every_key_type(aws):
                                                                    "KeyAlgorithm": "EC_prime256v1"}},
                           {"CertificateArn": arn})
         assert [c["CertificateArn"] for c in LookupAWS(client).certificates()] == [arn]
+
+
+def test_tolerant_plugin_default_never_fails_whatever_lookup_types_are_enabled(aws, temp_folder, run_cli):
+    """The slack plugin's default webhook is a tolerant parameter lookup: with only 'stack' lookups enabled it is
+    left unset instead of failing the run (issue 12). `cloud delete` is announced, so the default is looked up."""
+    for enabled in (["stack"], [], ["acm"]):
+        _write_config(temp_folder, {"cloud": {"stack": {"StackName": "absent"}},
+                                    "plugins": {"fink_lookups": {"defaults": {"lookups": enabled}}}})
+        result = run_cli("cloud", "delete", "-f", env={"ENV": "dev"})
+        assert result.exit_code == 0, (enabled, result.stderr)
+        assert "not enabled" not in result.stderr

@@ -4,7 +4,7 @@ import importlib.metadata as md
 import subprocess
 import sys
 
-USER_NAMES = ["fink", "fink.config-reader", "fink.lookups", "fink.bundler", "fink.slack-integration", "fink.cloud",
+USER_NAMES = ["fink-core", "fink.config-reader", "fink.lookups", "fink.bundler", "fink.slack-integration", "fink.cloud",
               "fink.code", "fink.lambda", "fink.api", "fink.say-hello"]
 
 

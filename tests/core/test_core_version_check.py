@@ -7,16 +7,23 @@ import time
 import pytest
 
 from fink_testtools.helpers import run_cli
+from fink.update_check import SUMMARY, fink_release
 from fink_testtools.moto_server import free_port
+
+
+FINK_INFO = {"name": "fink-core", "summary": SUMMARY}
 
 
 class _PyPI(http.server.BaseHTTPRequestHandler):
     hits = 0
     latest = "9.9.9"
+    info = FINK_INFO
+    paths: list = []
 
     def do_GET(self):
         type(self).hits += 1
-        body = json.dumps({"info": {"version": type(self).latest}}).encode()
+        type(self).paths.append(self.path)
+        body = json.dumps({"info": {**type(self).info, "version": type(self).latest}}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -30,10 +37,10 @@ class _PyPI(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def pypi():
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _PyPI)
-    _PyPI.hits = 0
+    _PyPI.hits, _PyPI.paths, _PyPI.info = 0, [], FINK_INFO
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/pypi/fink/json"
+    yield f"http://127.0.0.1:{server.server_address[1]}/pypi/fink-core/json"
     server.shutdown()
 
 
@@ -51,7 +58,7 @@ def version(url, cache_dir, **extra):
 def test_newer_release_is_announced_and_cached_for_a_day(pypi, tmp_path):
     first = version(pypi, tmp_path)
     assert first.exit_code == 0
-    assert "WARNING: Please consider an update to fink version: 9.9.9" in first.stderr
+    assert "WARNING: Please consider an update to fink version: 9.9.9 (pip install -U fink-core)" in first.stderr
     assert first.stdout.startswith("fink version 1.0.0")
     second = version(pypi, tmp_path)
     assert "9.9.9" in second.stderr
@@ -155,3 +162,43 @@ def test_odd_answer_from_pypi_says_nothing(pypi, tmp_path):
         assert version(pypi, tmp_path).exit_code == 0  # the cached odd answer neither
     finally:
         _PyPI.latest = "9.9.9"
+
+
+@pytest.mark.parametrize("info", [
+    {"name": "fink", "summary": "Fink UI"},                      # the unrelated project that owns the name fink
+    {"name": "fink-core", "summary": "Somebody else's fink-core"},  # the right name, another project
+    {"name": "fink", "summary": SUMMARY},                        # fink's summary under a name fink does not use
+    {"name": "fink-core"},                                       # no summary: cannot tell whose it is
+])
+def test_a_release_of_another_project_is_never_announced(pypi, tmp_path, info):
+    _PyPI.info = info
+    result = version(pypi, tmp_path)
+    assert result.exit_code == 0 and "WARNING" not in result.stderr and "pip install" not in result.stderr
+
+
+def test_the_index_is_asked_about_fink_core_by_default():
+    from fink.update_check import PYPI_URL
+    assert PYPI_URL == "https://pypi.org/pypi/fink-core/json"
+
+
+def test_the_summary_that_proves_identity_is_the_core_distributions_own():
+    import importlib.metadata as md
+    assert md.metadata("fink-core")["Summary"] == SUMMARY
+
+
+def test_a_cache_written_about_another_name_is_not_trusted(pypi, tmp_path):
+    cache = tmp_path / "fink" / "update-check.json"
+    cache.parent.mkdir(parents=True)
+    cache.write_text(json.dumps({"checked": time.time(), "latest": "7.0.0"}))  # as fink 1.0 wrote it about "fink"
+    result = version(pypi, tmp_path)
+    assert "7.0.0" not in result.stderr and "9.9.9" in result.stderr and _PyPI.hits == 1
+
+
+@pytest.mark.parametrize("answer", [None, [], {"info": None}, {"info": {"name": "fink-core", "summary": SUMMARY}},
+                                    {"info": {"name": ["fink-core"], "summary": SUMMARY, "version": "2.0"}}])
+def test_malformed_answers_name_no_release(answer):
+    assert fink_release(answer) is None
+
+
+def test_fink_core_spelled_any_way_pip_accepts_is_fink():
+    assert fink_release({"info": {"name": "Fink_Core", "summary": SUMMARY, "version": "2.0"}}) == "2.0"

@@ -1,5 +1,8 @@
 """lambda deploy failure paths and edge cases: no bundler, bad runtime, bad types, failing pings, waiting."""
 
+import json
+import os
+
 import boto3
 import pytest
 from botocore.stub import Stubber
@@ -171,10 +174,34 @@ def test_clean_removes_bundle_and_caches(temp_folder, run_cli):
     for name in ("bundle.zip", "my.zip", ".fink/cache/x"):
         (temp_folder / name).parent.mkdir(parents=True, exist_ok=True)
         (temp_folder / name).write_text("x")
-    result = run_cli("lambda", "clean")
-    assert result.exit_code == 0 and "removed bundle.zip, my.zip, .fink/" in result.stderr
-    assert not any(temp_folder.glob("*.zip")) and not (temp_folder / ".fink").exists()
-    assert "nothing to clean" in run_cli("lambda", "clean").stderr
+    (temp_folder / "fink_prod.json").write_text('{"lambda": {"bundling": {"zip": "prod.zip"}}}')
+    (temp_folder / "prod.zip").write_text("x")
+    unset = run_cli("lambda", "clean", env={"ENV": None})  # another ENV's config is never read
+    assert unset.exit_code == 0 and "removed bundle.zip, .fink/" in unset.stderr
+    assert (temp_folder / "my.zip").exists() and (temp_folder / "prod.zip").exists()
+    result = run_cli("lambda", "clean", env={"ENV": "dev"})
+    assert result.exit_code == 0 and "removed my.zip" in result.stderr
+    assert sorted(p.name for p in temp_folder.glob("*.zip")) == ["prod.zip"]
+    assert "nothing to clean" in run_cli("lambda", "clean", env={"ENV": "dev"}).stderr
+
+
+@pytest.mark.parametrize("zip_name", ["../outside.zip", "/tmp/fink-clean-abs.zip", "sub/../../x.zip", "link/x.zip"])
+def test_clean_never_leaves_the_project(temp_folder, run_cli, zip_name):
+    project = temp_folder / "project"
+    project.mkdir()
+    outside = temp_folder / "outside"
+    outside.mkdir()
+    (project / "link").symlink_to(outside)
+    (outside / "x.zip").write_text("keep")
+    (temp_folder / "outside.zip").write_text("keep")
+    (project / "bundle.zip").write_text("x")
+    (project / "fink_dev.json").write_text(json.dumps({"lambda": {"bundling": {"zip": zip_name}}}))
+    os.chdir(project)
+    result = run_cli("lambda", "clean", env={"ENV": "dev"})
+    assert result.exit_code == 3
+    assert f"lambda.bundling.zip '{zip_name}' lies outside the project folder" in result.stderr
+    assert (outside / "x.zip").exists() and (temp_folder / "outside.zip").exists()
+    assert (project / "bundle.zip").exists()  # nothing half-done: checked before anything is removed
 
 
 def test_non_config_commands_match_the_schema_default():

@@ -66,6 +66,31 @@ def test_invoke_prints_or_writes_the_answer_and_reads_file_payloads(deployed, aw
     assert json.loads((temp_folder / "out.json").read_text()) == {"from": "file"}
 
 
+def test_invoke_defaults_to_active_like_ping(deployed, aws, run_cli, fake_clock):
+    """$LATEST may hold code no ping tested: invoke without a version runs ACTIVE, the version ping checks."""
+    calls = []
+    client = boto3.client("lambda")
+
+    def record(params, **_):
+        calls.append(params.get("Qualifier"))
+    from fink.awsclient import AWSClient
+    awsclient = AWSClient()
+    awsclient.get_client("lambda").meta.events.register("provide-client-params.lambda.Invoke", record)
+    result = run_cli("lambda", "invoke", NAME, "--payload={}", env={"ENV": "dev"}, clock=fake_clock,
+                     awsclient=awsclient)
+    assert result.exit_code == 0, result.output
+    assert calls == ["ACTIVE"]
+    client.delete_alias(FunctionName=NAME, Name="ACTIVE")
+    missing = cli(run_cli, fake_clock, "invoke", NAME, "--payload={}")
+    assert missing.exit_code == 1 and "has no ACTIVE alias" in missing.stderr and "$LATEST" in missing.stderr
+
+
+def test_metrics_of_a_missing_function_is_an_error(aws, run_cli, fake_clock):
+    result = run_cli("lambda", "metrics", "no-such-function", clock=fake_clock)
+    assert result.exit_code == 1 and "Function 'no-such-function' does not exist" in result.stderr
+    assert result.stdout == ""
+
+
 def test_invoke_with_missing_payload_file_is_a_usage_error(deployed, run_cli, fake_clock):
     result = cli(run_cli, fake_clock, "invoke", NAME, "--payload=file://nope.json")
     assert result.exit_code == 2 and "nope.json not found" in result.stderr

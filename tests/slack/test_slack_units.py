@@ -51,6 +51,18 @@ def test_payload_without_target_duration_or_channel():
                       "fink version": "9.9", "Error": "unknown error"}
 
 
+def test_a_command_reporting_its_outcome_is_announced_as_it_said():
+    """code deploy --no-wait only creates the deployment: Slack says "created" and names the deployment."""
+    context = {"tool": "code", "command": "deploy", "env": "dev", "user": "bob", "version": "9.9",
+               "outcome": {"status": "created", "fields": {"Deployment": "d-ABC123"}}}
+    payload = build_payload(context, {}, Outcome(True, 3.0))
+    assert payload["text"] == "fink: code deploy in *dev* by bob created after 3s"
+    assert payload["attachments"][0]["title"] == "code deploy created"
+    assert {f["title"]: f["value"] for f in payload["attachments"][0]["fields"]}["Deployment"] == "d-ABC123"
+    failed = build_payload(context, {}, Outcome(False, 3.0, "boom"))
+    assert "FAILED" in failed["text"] and "created" not in failed["text"]
+
+
 def test_masked_json_masks_secrets_that_json_would_escape():
     ui = UI()
     ui.register_secret('quo"te\\back')

@@ -36,10 +36,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from fink import fink_signals
+from fink.bundle import confined_path
 from fink.errors import ConfigError, FinkError
 from fink.s3 import sha256_b64
 
-from .collect import Collector, Ignore, load_ignore_patterns
+from .collect import DEFAULT_EXCLUDES, Collector, Ignore, load_ignore_patterns
 from .deps import CACHE_DIR, Installed, install_node, install_python, is_install_noise
 from .zipwriter import write_zip
 
@@ -80,11 +81,13 @@ def _section(section: Any, *keys: str) -> dict:
 
 
 def _new_collector(section: dict, workdir: str, ignore: list[str] | None) -> tuple[Collector, str]:
-    zip_name = _section(section, "bundling").get("zip") or DEFAULT_ZIP
-    zip_path = os.path.abspath(os.path.join(workdir, zip_name))
+    bundling = _section(section, "bundling")
+    zip_path = confined_path(bundling.get("zip") or DEFAULT_ZIP, workdir, "bundling.zip")
     patterns = load_ignore_patterns({}, workdir) if ignore is None else ignore
     excluded = (zip_path, zip_path + ".tmp", os.path.join(workdir, CACHE_DIR))
-    return Collector(workdir, Ignore(patterns), excluded), zip_path
+    collector = Collector(workdir, Ignore(patterns, defaults=DEFAULT_EXCLUDES), excluded,
+                          external_symlinks=bool(bundling.get("allowExternalSymlinks")))
+    return collector, zip_path
 
 
 def _add_folders(collector: Collector, folders: Any, default_target) -> None:
@@ -122,13 +125,27 @@ def _write(collector: Collector, zip_path: str, limit_unzipped: bool, ui: Any) -
         raise ConfigError("The bundle would be empty.", hint="Check bundling.folders and your ignore patterns.")
     if limit_unzipped:
         check_unzipped(sum(m.length for m in members))
+    _report_left_out(collector, ui)
     stats = write_zip(zip_path, members)
+    os.chmod(zip_path, 0o644)  # whatever the umask: the bundle is not a private file, its members are 0644/0755
     with open(zip_path, "rb") as fh:
         sha = sha256_b64(fh.read())
     if ui is not None:
         ui.debug(f"bundled {stats.files} files, {_mb(stats.unzipped_size)} unzipped, {_mb(stats.zipped_size)} "
                  f"zipped: {zip_path}")
     return BundleResult(zip_path, sha, stats.unzipped_size, stats.zipped_size, tuple(m.name for m in members))
+
+
+def _report_left_out(collector: Collector, ui: Any) -> None:
+    """Files the default excludes kept out: a warning for those the config names, a debug line for the rest."""
+    if ui is None:
+        return
+    for source in collector.listed_left_out:
+        ui.warn(f"'{source}' is named in the bundling config but left out by the default excludes (credentials and "
+                f"local state); re-include it with a '!' pattern in .finkignore if it must ship.")
+    if collector.left_out:
+        shown = ", ".join(collector.left_out[:10]) + (" ..." if len(collector.left_out) > 10 else "")
+        ui.debug(f"left out by the default excludes: {shown}")
 
 
 def _deps_ui(ui: Any, text: str) -> None:
@@ -193,7 +210,11 @@ def _stack_output_bytes(outputs: Any) -> bytes:
 
 
 def _script_command(script: str, workdir: str) -> list[str]:
-    args = shlex.split(script)
+    try:
+        args = shlex.split(script)
+    except ValueError as exc:  # an unbalanced quote or a trailing backslash
+        raise ConfigError(f"The preBundle script '{script}' cannot be split into words: {exc}.",
+                          hint="Balance the quotes (or escape them with \\) in bundling.preBundle.") from None
     if not args:
         raise ConfigError("bundling.preBundle holds an empty script.")
     path = os.path.join(workdir, args[0])

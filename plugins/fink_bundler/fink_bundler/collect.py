@@ -16,7 +16,12 @@ from fink.errors import ConfigError, FinkError
 
 from .zipwriter import Member
 
-__all__ = ["Ignore", "Collector", "safe_target", "load_ignore_patterns", "NOISE_DIRS", "NOISE_SUFFIXES"]
+__all__ = ["Ignore", "Collector", "safe_target", "load_ignore_patterns", "NOISE_DIRS", "NOISE_SUFFIXES",
+           "DEFAULT_EXCLUDES"]
+
+#: Credentials and local state never bundled from the user's folders unless a ``!pattern`` in ``.finkignore``
+#: re-includes them (installed dependencies are not filtered: certifi's ``cacert.pem`` must ship).
+DEFAULT_EXCLUDES = (".env*", ".aws/", ".ssh/", "*.pem", "*.key", ".npmrc", ".pypirc", "credentials*.json", ".git*")
 
 #: Directory names never bundled: byte-code caches and version-control metadata.
 NOISE_DIRS = frozenset({"__pycache__", ".git", ".hg", ".svn"})
@@ -40,21 +45,35 @@ def load_ignore_patterns(config: dict, workdir: str) -> list[str]:
 
 class Ignore:
     """gitignore-style patterns matched against the path inside the bundle (and, for files of the working folder,
-    against the path relative to it)."""
+    against the path relative to it). ``defaults`` come first, so the user's ``!pattern`` re-includes; they apply to
+    the user's files only."""
 
-    def __init__(self, patterns: Iterable[str] = ()):
+    def __init__(self, patterns: Iterable[str] = (), defaults: Iterable[str] = ()):
         self.patterns = list(patterns)
-        self.spec = None
-        if self.patterns:
-            import pathspec  # only when there are patterns: keeps `<tool> --help` light
+        self.defaults = list(defaults)
+        self.spec = self._spec(self.patterns)
+        self.full = self._spec(self.defaults + self.patterns) if self.defaults else self.spec
 
-            self.spec = pathspec.GitIgnoreSpec.from_lines(self.patterns)
+    @staticmethod
+    def _spec(patterns: list[str]) -> Any:
+        if not patterns:
+            return None
+        import pathspec  # only when there are patterns: keeps `<tool> --help` light
+        return pathspec.GitIgnoreSpec.from_lines(patterns)
 
-    def __call__(self, *paths: str | None, is_dir: bool = False) -> bool:
-        if self.spec is None:
+    def __call__(self, *paths: str | None, is_dir: bool = False, user_files: bool = True) -> bool:
+        return self._match(self.full if user_files else self.spec, paths, is_dir)
+
+    def by_default(self, *paths: str | None, is_dir: bool = False) -> bool:
+        """Left out only because of :data:`DEFAULT_EXCLUDES` (the user's patterns alone would keep it)."""
+        return self._match(self.full, paths, is_dir) and not self._match(self.spec, paths, is_dir)
+
+    @staticmethod
+    def _match(spec: Any, paths: tuple[str | None, ...], is_dir: bool) -> bool:
+        if spec is None:
             return False
         suffix = "/" if is_dir else ""
-        return any(p and self.spec.match_file(p + suffix) for p in paths)
+        return any(p and spec.match_file(p + suffix) for p in paths)
 
 
 def safe_target(target: str | None, what: str) -> str:
@@ -101,9 +120,13 @@ class Collector:
     excluded: Iterable[str] = ()  #: paths never bundled (``.fink/``, the zip itself), compared by file identity
     members: dict[str, Member] = field(default_factory=dict)
     origins: dict[str, tuple[Any, str]] = field(default_factory=dict)  #: name -> (file identity, path shown)
+    external_symlinks: bool = False  #: follow symlinks that leave the working folder (else an error)
+    left_out: list[str] = field(default_factory=list)  #: user files left out by the default excludes
+    listed_left_out: list[str] = field(default_factory=list)  #: ... of them named explicitly in the config
 
     def __post_init__(self) -> None:
         self.workdir = os.path.normpath(self.workdir)
+        self._real_workdir = os.path.realpath(self.workdir)
         self._excluded_ids = {_identity(os.stat(p)) for p in self.excluded if os.path.exists(p)}
 
     def add(self, member: Member, origin: str, identity: Any = None) -> None:
@@ -126,6 +149,10 @@ class Collector:
             raise ConfigError(f"The source '{source}' of {what} does not exist (in {self.workdir}).",
                               hint="Fix the path in the configuration (paths are relative to the working folder).")
         target = safe_target(target, what)
+        name = target if os.path.isdir(path) else _join(target, os.path.basename(path))
+        rel = self._rel_to_workdir(path, user_files)
+        if user_files and self.ignore.by_default(name or None, rel, is_dir=os.path.isdir(path)):
+            self.listed_left_out.append(source)
         if os.path.isdir(path):
             self._walk(path, target, {os.path.realpath(path)}, user_files)
         else:
@@ -142,8 +169,9 @@ class Collector:
 
     def _add_file(self, path: str, name: str, user_files: bool, info: os.stat_result | None = None) -> None:
         rel = self._rel_to_workdir(path, user_files)
-        if name.endswith(NOISE_SUFFIXES) or self.ignore(name, rel):
+        if name.endswith(NOISE_SUFFIXES) or self._ignored(name, rel, False, user_files):
             return
+        self._check_link(path, user_files)
         info = info or _stat(path)
         if not stat.S_ISREG(info.st_mode) or _identity(info) in self._excluded_ids:
             return
@@ -156,16 +184,34 @@ class Collector:
         for entry in entries:
             name = _join(prefix, entry.name)
             rel = self._rel_to_workdir(entry.path, user_files)
-            if entry.name in NOISE_DIRS or self.ignore(name, rel):
+            if entry.name in NOISE_DIRS or self._ignored(name, rel, False, user_files):
                 continue
             info = _stat(entry.path)  # follows symlinks
             if not stat.S_ISDIR(info.st_mode):
                 self._add_file(entry.path, name, user_files, info)
                 continue
-            if _identity(info) in self._excluded_ids or self.ignore(name, rel, is_dir=True):
+            if _identity(info) in self._excluded_ids or self._ignored(name, rel, True, user_files):
                 continue
+            self._check_link(entry.path, user_files)
             real = os.path.realpath(entry.path)
             if real in ancestors or _contains(real, os.path.realpath(folder)):
                 raise FinkError(f"Symlink loop: {entry.path} points back to {real}.",
                                 hint="Remove the link or ignore it in .finkignore.")
             self._walk(entry.path, name, ancestors | {real}, user_files)
+
+    def _ignored(self, name: str, rel: str | None, is_dir: bool, user_files: bool) -> bool:
+        if not self.ignore(name, rel, is_dir=is_dir, user_files=user_files):
+            return False
+        if user_files and self.ignore.by_default(name, rel, is_dir=is_dir):
+            self.left_out.append(name + ("/" if is_dir else ""))
+        return True
+
+    def _check_link(self, path: str, user_files: bool) -> None:
+        """A symlink of the user's folders pointing outside the working folder is refused unless allowed."""
+        if not user_files or self.external_symlinks or not os.path.islink(path):
+            return
+        real = os.path.realpath(path)
+        if not _contains(self._real_workdir, real):
+            raise ConfigError(f"{path} is a symlink to {real}, outside the project folder {self.workdir}.",
+                              hint="Copy what you need into the project, ignore the link in .finkignore, or set "
+                                   "bundling.allowExternalSymlinks to true to bundle it anyway.")

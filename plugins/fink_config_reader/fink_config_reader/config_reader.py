@@ -15,7 +15,10 @@ from fink.config import deep_merge
 
 from .reader import several_formats, candidates, find_config_file, ignore_patterns, read_chain
 
-__all__ = ["read_config", "register", "deregister"]
+__all__ = ["read_config", "register", "deregister", "TOP_LEVEL_KEYS"]
+
+#: top-level config keys this plugin reads (fink reports any other unknown top-level key)
+TOP_LEVEL_KEYS = ("baseconfig", "finkignore")
 
 
 def read_config(params: tuple[dict[str, Any], dict[str, Any]]) -> None:

@@ -1,6 +1,6 @@
 """Parsing one config file (JSON, YAML or Python) into a dict, with errors that name the file and the line.
 
-Rules: YAML is read with the safe loader only; a Python config defines ``generate_config()`` returning a dict and
+Rules: YAML and JSON are read with :mod:`fink.loaders` (safe loader, bounded nesting and alias expansion); a Python config defines ``generate_config()`` returning a dict and
 may define ``register()``/``deregister()`` hooks (returned with the data so the reader can register them). Nothing
 here prints or raises anything but :class:`fink.errors.ConfigError`.
 """
@@ -28,31 +28,18 @@ class LoadedFile:
 
 
 def _read_text(path: str) -> str:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            return fh.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{os.path.basename(path)}: cannot be read: {exc}") from exc
+    from fink.loaders import read_text
+    return read_text(path)
 
 
 def _load_json(path: str) -> LoadedFile:
-    try:
-        return LoadedFile(path, json.loads(_read_text(path)))
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{os.path.basename(path)}, line {exc.lineno}, column {exc.colno}: invalid JSON: "
-                          f"{exc.msg}") from exc
+    from fink.loaders import load_json
+    return LoadedFile(path, load_json(_read_text(path), os.path.basename(path)))
 
 
 def _load_yaml(path: str) -> LoadedFile:
-    import yaml
-    from fink.config import yaml_load
-    try:
-        data = yaml_load(_read_text(path))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = " ".join(str(p) for p in (getattr(exc, "context", None), getattr(exc, "problem", None)) if p)
-        raise ConfigError(f"{os.path.basename(path)}{where}: invalid YAML: {problem or exc}") from exc
+    from fink.loaders import load_yaml
+    data = load_yaml(_read_text(path), os.path.basename(path))
     return LoadedFile(path, {} if data is None else data)
 
 
@@ -70,7 +57,8 @@ def _load_python(path: str) -> LoadedFile:
         line = error_line(exc.__traceback__, path)
         where = f", line {line}" if line else ""
         raise ConfigError(f"{name}{where}: generate_config() failed: {type(exc).__name__}: {exc}") from exc
-    return LoadedFile(path, data, module)
+    from fink.loaders import check_bounds
+    return LoadedFile(path, check_bounds(data, f"{name}: generate_config()"), module)
 
 
 _LOADERS: dict[str, Callable[[str], LoadedFile]] = {

@@ -4,8 +4,8 @@ Failure policy: a failing lookup in the running tool's section, in a plugin sect
 (naming the key and the lookup, configuration exit code); failures in other tools' sections are tolerated because
 their stacks may not exist yet (the value stays as it is; that section is not used by this run). A miss of a
 ``CONTINUE_IF_NOT_FOUND`` / ``:optional`` lookup leaves the setting unset; in a plugin section such a lookup is
-left unset on any failure (no region, no permission), so an optional plugin setting such as the Slack webhook
-never stops a run. Values from credstash and SecureString
+left unset on any failure (no region, no permission, its lookup type not enabled), so an optional plugin setting
+such as the Slack webhook never stops a run. Values from credstash and SecureString
 parameters are registered as secrets with the UI, so fink prints them as ``****``. Which lookup types may run comes
 from ``plugins.fink_lookups.defaults.lookups``.
 """
@@ -80,6 +80,9 @@ class _Substitution:
         problem = lookup.problem or (None if lookup.kind in self.enabled else
                                      f"lookup type '{lookup.kind}' is not enabled "
                                      f"(plugins.{CONFIG_SECTION}.defaults.lookups: {', '.join(self.enabled)})")
+        if problem and lookup.tolerant and path[0] == "plugins":
+            self.ui.debug(f"{lookup.raw} for '{dotted(path)}': {problem}; setting left unset")
+            return MISSING  # a tolerant plugin setting (the Slack webhook default) never stops a run
         outcome = None if problem else self.resolver.resolve(path, lookup)
         if outcome is not None and outcome.found:
             if outcome.secret:

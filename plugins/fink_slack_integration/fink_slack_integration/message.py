@@ -67,10 +67,21 @@ def _field(title: str, value: Any, short: bool = True) -> dict[str, Any]:
     return {"title": title, "value": str(value), "short": short}
 
 
+def _reported(context: Mapping[str, Any]) -> Mapping[str, Any]:
+    """What the command said about its result (``context['outcome']``: ``status`` such as ``created``, and
+    ``fields`` such as the deployment id); empty when it said nothing."""
+    reported = context.get("outcome")
+    return reported if isinstance(reported, Mapping) else {}
+
+
+def _status(context: Mapping[str, Any], outcome: Outcome) -> str:
+    return str(_reported(context).get("status") or "succeeded") if outcome.succeeded else "FAILED"
+
+
 def _headline(context: Mapping[str, Any], target: tuple[str, str] | None, outcome: Outcome) -> str:
     what = f"{context.get('tool')} {context.get('command')}"
     on = f" of {target[0].lower()} *{target[1]}*" if target else ""
-    result = "succeeded" if outcome.succeeded else "FAILED"
+    result = _status(context, outcome)
     took = f" after {duration(outcome.seconds)}" if outcome.seconds is not None else ""
     return f"fink: {what}{on} in *{context.get('env')}* by {context.get('user')} {result}{took}"
 
@@ -80,6 +91,7 @@ def _fields(context: Mapping[str, Any], target: tuple[str, str] | None, outcome:
               _field("Environment", context.get("env"))]
     if target:
         fields.append(_field(*target))
+    fields += [_field(str(k), v) for k, v in (_reported(context).get("fields") or {}).items()]
     fields += [_field("User", context.get("user")), _field("fink version", context.get("version"))]
     if outcome.seconds is not None:
         fields.append(_field("Duration", duration(outcome.seconds)))
@@ -95,7 +107,7 @@ def build_payload(context: Mapping[str, Any], config: Mapping[str, Any], outcome
     target = target_of(tool, config, context.get("_arguments"))
     headline = _headline(context, target, outcome)
     attachment = {"fallback": headline, "color": GREEN if outcome.succeeded else RED,
-                  "title": f"{tool} {context.get('command')} {'succeeded' if outcome.succeeded else 'failed'}",
+                  "title": f"{tool} {context.get('command')} {_status(context, outcome).lower()}",
                   "fields": _fields(context, target, outcome)}
     payload: dict[str, Any] = {"text": headline, "attachments": [attachment]}
     if channel:
