@@ -1,10 +1,11 @@
 """Tells when a newer fink is on PyPI, without ever failing or delaying a command.
 
-The answer is cached for a day. Without a fresh cache the check asks PyPI in a daemon thread and the command
-waits for that answer at most ``WAIT_BUDGET`` (50 ms, counted from the start of the check); an answer that has
-not arrived by then is fetched by a detached background process (``python -m fink.update_check``) for the next
-run. The check is off with ``FINK_NO_UPDATE_CHECK=1`` and in CI (``CI`` set, as CI services do). Offline, the
-command goes on as if nothing happened.
+The answer is cached for a day. Without a fresh cache a detached background process (``python -m
+fink.update_check``) asks the index and caches the answer for the next run, so the command itself never waits
+(starting that process costs a few milliseconds). ``FINK_UPDATE_CHECK_WAIT=<seconds>`` asks in a daemon thread
+instead and waits that long for the answer (the background process takes over when it is late). The check is
+off with ``FINK_NO_UPDATE_CHECK=1`` and in CI (``CI`` set, as CI services do). Offline, the command goes on as if
+nothing happened.
 
 fink's core is published as ``fink-core`` (the name ``fink`` belongs to an unrelated project, see
 docs/design-decisions.md). An index answer counts only when it is fink's own: its normalised name is
@@ -33,8 +34,8 @@ SUMMARY = "fink: infrastructure-as-code deployment tools for AWS (core)"
 PYPI_URL = f"https://pypi.org/pypi/{DISTRIBUTION}/json"
 CACHE_SECONDS = 24 * 3600
 TIMEOUT = 1.5
-#: the most a command waits for an answer that is not cached (``FINK_UPDATE_CHECK_WAIT`` overrides it, in seconds)
-WAIT_BUDGET = 0.05
+#: how long a command waits for an answer that is not cached (``FINK_UPDATE_CHECK_WAIT`` overrides it, in seconds)
+WAIT_BUDGET = 0.0
 
 
 _VERSION = re.compile(r"v?(\d+(?:\.\d+)*)(.*)", re.IGNORECASE)
@@ -114,7 +115,8 @@ def _spawn_refresh(environ) -> None:
 
 
 class UpdateCheck:
-    """Start it early, ask ``latest()`` late: the answer is whatever arrived within the wait budget."""
+    """Start it early, ask ``latest()`` late: the answer is the cached one, or whatever arrived within the wait
+    budget."""
 
     def __init__(self, environ=None, now=time.time, monotonic=time.monotonic,
                  spawn: Callable[[dict], None] = _spawn_refresh):
@@ -141,6 +143,9 @@ class UpdateCheck:
         cached = self._read_cache()
         if cached is not None:
             self._latest = cached
+            return self
+        if not self.budget:
+            self.spawn(self.environ)  # the answer shows from the next run on
             return self
         self._started = self.monotonic()
         self._thread = threading.Thread(target=self._fetch, name="fink-update-check", daemon=True)

@@ -91,17 +91,28 @@ def stalled_pypi():
     server.shutdown()
 
 
-def test_uncached_check_waits_at_most_its_budget_then_refreshes_in_the_background(stalled_pypi, tmp_path):
-    from fink.update_check import WAIT_BUDGET, UpdateCheck
+def test_uncached_check_never_waits_by_default_and_refreshes_in_the_background(stalled_pypi, tmp_path):
+    from fink.update_check import UpdateCheck
     environ = {k: v for k, v in _env(stalled_pypi, tmp_path).items() if v is not None}
-    del environ["FINK_UPDATE_CHECK_WAIT"]  # the default budget
-    clock = iter([100.0, 100.0 + WAIT_BUDGET / 2])  # started, then asked half-way through the budget
+    del environ["FINK_UPDATE_CHECK_WAIT"]  # the default: no waiting at all
+    spawned = []
+    check = UpdateCheck(environ, spawn=spawned.append).start()
+    assert spawned == [environ]  # the background process will cache the answer for the next run
+    assert check.latest() is None  # nothing cached yet, and nothing waited for
+
+
+def test_a_wait_budget_is_kept_then_the_background_takes_over(stalled_pypi, tmp_path):
+    from fink.update_check import UpdateCheck
+    environ = {k: v for k, v in _env(stalled_pypi, tmp_path, FINK_UPDATE_CHECK_WAIT="0.05").items()
+               if v is not None}
+    clock = iter([100.0, 100.025])  # started, then asked half-way through the budget
     spawned = []
     check = UpdateCheck(environ, monotonic=lambda: next(clock), spawn=spawned.append).start()
+    assert spawned == []
     started = time.monotonic()
     assert check.latest() is None
     assert time.monotonic() - started < 1  # joined for the rest of the budget (25 ms), not for the answer
-    assert spawned == [environ]  # the next run will find the answer in the cache
+    assert spawned == [environ]
 
 
 def test_background_refresh_caches_the_answer_for_the_next_run(pypi, tmp_path):
