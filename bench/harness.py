@@ -39,6 +39,7 @@ class Sample:
     peak_mb: float    # MiB, the largest of the repeats
     stdout: str = ""
     stderr: str = ""
+    code: int = 0     # the exit code of the last run
 
 
 @dataclass
@@ -109,7 +110,7 @@ def measure(cmd: Sequence[str], env: dict, cwd: Path | None = None, repeat: int 
         walls.append(wall)
         cpus.append(cpu)
         peaks.append(peak)
-    return Sample(statistics.median(walls), statistics.median(cpus), max(peaks), out, err)
+    return Sample(statistics.median(walls), statistics.median(cpus), max(peaks), out, err, code)
 
 
 _BOTOCORE_CALL = re.compile(r"Making request for OperationModel\(name=(\w+)\)")
