@@ -41,7 +41,8 @@ def render_table(rows: list[Row]) -> str:
     for r in rows:
         cells = [r.figure, f"{_fmt(r.fink, r.unit)}{' CPU' if 'CPU' in r.unit else ''}", r.baseline_name,
                  _fmt(r.baseline, r.unit), "-" if r.ratio is None else f"{r.ratio:.2f}", r.target or "-",
-                 _calls(r), "-" if r.peak_mb is None else f"{r.peak_mb:.0f}", "; ".join(r.notes) or ""]
+                 _calls(r), "-" if r.peak_mb is None else f"{r.peak_mb:.0f}",
+                 " ".join("; ".join(r.notes).split()).replace("|", "/")]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
