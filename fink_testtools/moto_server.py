@@ -34,10 +34,8 @@ class MotoServer:
 
     @classmethod
     def attach(cls, url: str) -> "MotoServer":
-        """A handle on a server that another process started (``stop()`` leaves it running)."""
-        server = cls(port=int(url.rsplit(":", 1)[1]))
-        server._wait_ready()
-        return server
+        """A handle on a running server that another process started (``stop()`` leaves it running)."""
+        return cls(port=int(url.rsplit(":", 1)[1]))
 
     def start(self) -> "MotoServer":
         os.environ.setdefault("MOTO_ACM_VALIDATION_WAIT", "1")
