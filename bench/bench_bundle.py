@@ -1,15 +1,25 @@
-"""Benchmark: the bundler (what `lambda bundle` runs) against `zip -qrX` on the same ~100 MB tree.
+"""Benchmark: the bundler (what `lambda bundle` runs) against `zip -qrX` on the same generated tree.
 
-Prints both times and the ratio bundler/zip (target: <= 1.0, i.e. not slower than zip). Not a test: run it by hand,
-e.g. ``.venv/bin/python bench/bench_bundle.py [--size-mb 100] [--repeat 3] [--keep-tree DIR]``.
+Figures (issue 14 and 17):
 
-The tree mixes what Lambda bundles hold: many small source files (compressible text) and a few large files
-(half-random bytes, like shared libraries). The best of ``--repeat`` runs counts for each side, so a busy machine
-disturbs the comparison less.
+- full bundle vs ``zip -qrX``: wall time, zip size and peak memory (max RSS of the process), with a cold member
+  cache (``.fink/zipcache`` removed before each run) — targets: time <= 0.5 x zip, size <= 1.02 x zip, peak memory
+  <= 100 MB;
+- re-bundle after changing one small file (warm member cache) — target: <= 0.1 x the full bundle's time (and zip's);
+- the re-bundle's bytes equal a from-scratch bundle of the same tree (checked, not timed).
+
+Each run is a separate process, so its peak memory is its own; the best of ``--repeat`` runs counts for each side,
+so a busy machine disturbs the comparison less. Not a test (CI does not run it): ``make bench`` runs it with the
+other figures, or by hand ``.venv/bin/python bench/bench_bundle.py [--size-mb 250] [--repeat 3] [--tree DIR]``
+(``--tree`` keeps the generated tree there for the next run).
+
+The tree mimics a Lambda bundle with its dependencies: ~16k files in nested packages, mostly small source files
+(compressible text), medium files such as shared libraries and data (part random), and a few large ones.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import shutil
@@ -18,93 +28,179 @@ import sys
 import tempfile
 import time
 
-from fink_bundler.bundler import build_lambda_bundle
+__all__ = ["make_tree", "figures", "main"]
 
-__all__ = ["make_tree", "main"]
+_WORDS = [b"def", b"return", b"import", b"self", b"value", b"for", b"in", b"if", b"else", b"None", b"class",
+          b"lambda", b"data", b"result", b"(", b")", b":", b"\n    ", b"\n", b"numpy", b"array", b"0x", b"="]
+_SECTION = {"lambda": {"handlerFile": "handler.py", "runtime": "python3.12"},
+            "bundling": {"zip": "bundle.zip", "folders": [{"source": "site", "target": ""}]}}
 
 
 def _text(rng: random.Random, size: int) -> bytes:
-    words = [b"def", b"return", b"import", b"self", b"value", b"for", b"in", b"if", b"else", b"None", b"class",
-             b"lambda", b"data", b"result", b"(", b")", b":", b"\n    ", b"\n"]
     out = bytearray()
     while len(out) < size:
-        out += rng.choice(words) + b" " + str(rng.randint(0, 9999)).encode() + b" "
+        out += rng.choice(_WORDS) + b" " + str(rng.randint(0, 9999)).encode() + b" "
     return bytes(out[:size])
 
 
-def _binary(rng: random.Random, size: int) -> bytes:
-    block = rng.randbytes(1 << 16)
-    text = _text(rng, 1 << 16)
-    return ((block + text) * (size // (2 << 16) + 1))[:size]
+def _binary(rng: random.Random, size: int, text: bytes) -> bytes:
+    """Like a shared library: a third random bytes, two thirds code-like text, in 16 KiB runs."""
+    out = bytearray()
+    while len(out) < size:
+        out += rng.randbytes(16384) if rng.random() < 0.33 else text[rng.randrange(len(text) - 32768):][:32768]
+    return bytes(out[:size])
 
 
-def make_tree(root: str, size_mb: int) -> int:
-    """Write ~``size_mb`` MB: 40% small text files in nested packages, 60% large half-random files."""
+def make_tree(root: str, size_mb: int, files: int = 16000) -> int:
+    """Write ~``size_mb`` MB in ~``files`` files under ``root/site`` plus ``root/handler.py``; returns bytes."""
     rng = random.Random(42)
-    total, target = 0, size_mb * 2**20
-    small_budget = target * 4 // 10
-    index = 0
-    while total < small_budget:
-        folder = os.path.join(root, "src", f"pkg{index // 200:03d}", f"sub{index // 20 % 10}")
-        os.makedirs(folder, exist_ok=True)
-        data = _text(rng, rng.randint(500, 8000))
-        with open(os.path.join(folder, f"mod{index:05d}.py"), "wb") as fh:
-            fh.write(data)
-        total, index = total + len(data), index + 1
-    os.makedirs(os.path.join(root, "src", "native"), exist_ok=True)
-    part = 0
-    while total < target:
-        data = _binary(rng, min(12 * 2**20, target - total))
-        with open(os.path.join(root, "src", "native", f"lib{part}.so"), "wb") as fh:
-            fh.write(data)
-        total, part = total + len(data), part + 1
-    with open(os.path.join(root, "handler.py"), "w") as fh:
-        fh.write("def handle(event, context):\n    return 'alive'\n")
+    text = _text(rng, 4 << 20)
+    target, total = size_mb * 2**20, 0
+    big = [12 << 20] * max(1, size_mb // 60)                       # a few large files
+    medium_budget = (target - sum(big)) * 6 // 10                  # shared libraries and data
+    small_count = files - len(big) - 400
+    small_budget = target - sum(big) - medium_budget
+    for index in range(small_count):
+        size = max(64, int(rng.expovariate(small_count / small_budget)))
+        total += _put(root, f"site/pkg{index // 400:03d}/sub{index // 40 % 10}/mod{index:05d}.py",
+                      text[(start := rng.randrange(len(text) - size)):start + size])
+    for index in range(400):
+        total += _put(root, f"site/libs/part{index % 8}/lib{index:03d}.so",
+                      _binary(rng, medium_budget // 400, text))
+    for index, size in enumerate(big):
+        total += _put(root, f"site/big/blob{index}.bin", _binary(rng, size, text))
+    total += _put(root, "handler.py", b"def handle(event, context):\n    return 'alive'\n")
     return total
 
 
-def _best(run, repeat: int) -> float:
-    times = []
+def _put(root: str, rel: str, data: bytes) -> int:
+    path = os.path.join(root, rel)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as fh:
+        fh.write(data)
+    return len(data)
+
+
+_CHILD = """
+import json, sys, time
+from fink_bundler.bundler import build_lambda_bundle
+start = time.perf_counter()
+result = build_lambda_bundle(json.loads(sys.argv[1]), sys.argv[2], ignore=[])
+print(json.dumps({"seconds": time.perf_counter() - start, "size": result.zipped_size, "reused": result.reused,
+                  "sha": result.sha256}))
+"""
+
+
+#: Runs the measured command as its own child: a child forked from this (big) process would count this process's
+#: memory in its peak RSS; one forked from the small launcher does not.
+_LAUNCHER = """
+import json, resource, subprocess, sys, time
+start = time.perf_counter()
+proc = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE)
+wall = time.perf_counter() - start
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "peak": usage.ru_maxrss * 1024,
+                  "rc": proc.returncode, "out": proc.stdout.decode()}))
+"""
+
+
+def _measure(cmd: list[str], cwd: str) -> tuple[float, int, str, float]:
+    """Run ``cmd``; returns (wall seconds, peak RSS in bytes, stdout, CPU seconds)."""
+    result = json.loads(subprocess.run([sys.executable, "-c", _LAUNCHER, *cmd], cwd=cwd, check=True,
+                                       stdout=subprocess.PIPE).stdout)
+    if result["rc"] != 0:
+        raise RuntimeError(f"{cmd[0]} failed with {result['rc']}")
+    return result["wall"], result["peak"], result["out"], result["cpu"]
+
+
+def _fink(root: str) -> tuple[float, int, dict, float]:
+    seconds, peak, out, cpu = _measure([sys.executable, "-c", _CHILD, json.dumps(_SECTION), root], root)
+    return seconds, peak, json.loads(out), cpu
+
+
+def _zip(root: str) -> tuple[float, int, int, float]:
+    out = os.path.join(root, "zip.zip")
+    if os.path.exists(out):
+        os.remove(out)
+    seconds, peak, _, cpu = _measure(["zip", "-qrX", out, "site", "handler.py"], root)
+    return seconds, peak, os.path.getsize(out), cpu
+
+
+def _best(runs: list[tuple]) -> tuple:
+    return min(runs, key=lambda r: r[0])
+
+
+def figures(root: str, repeat: int) -> list[dict]:
+    """The rows of the bundler's figures (name, fink, baseline, ratio, target, note)."""
+    cache = os.path.join(root, ".fink", "zipcache")
+    cold = []
     for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        shutil.rmtree(cache, ignore_errors=True)
+        cold.append(_fink(root))
+    zipped = _best([_zip(root) for _ in range(repeat)])
+    full = _best(cold)
+    small = os.path.join(root, "site", "pkg000", "sub0", "mod00000.py")
+    warm = []
+    for run in range(repeat):
+        with open(small, "ab") as fh:
+            fh.write(b"# edit %d\n" % run)
+        warm.append(_fink(root))
+    again = _best(warm)
+    shutil.rmtree(cache, ignore_errors=True)
+    scratch = _fink(root)[2]
+    identical = scratch["sha"] == warm[-1][2]["sha"]
+    return [
+        {"figure": "bundle: full, cold cache (s)", "fink": full[0], "baseline": zipped[0], "base": "zip -qrX",
+         "target": 0.5},
+        {"figure": "bundle: full, CPU time (s)", "fink": full[3], "baseline": zipped[3], "base": "zip -qrX",
+         "target": None, "note": "user + system, all threads: what a busy machine shares out"},
+        {"figure": "bundle: zip size (MB)", "fink": full[2]["size"] / 2**20, "baseline": zipped[2] / 2**20,
+         "base": "zip -qrX", "target": 1.02},
+        {"figure": "bundle: peak memory (MB)", "fink": full[1] / 2**20, "baseline": zipped[1] / 2**20,
+         "base": "zip -qrX", "target": None, "note": "fink <= 100 MB"},
+        {"figure": "re-bundle after a one-file change (s)", "fink": again[0], "baseline": full[0],
+         "base": "full bundle", "target": 0.1,
+         "note": f"{again[2]['reused']} members reused; x zip: {again[0] / zipped[0]:.3f}; "
+                 f"bytes equal a fresh build: {identical}"},
+        {"figure": "re-bundle: peak memory (MB)", "fink": again[1] / 2**20, "baseline": None, "base": "",
+         "target": None, "note": "fink <= 100 MB"},
+    ]
+
+
+def _table(rows: list[dict]) -> str:
+    lines = ["| figure | fink | baseline | ratio | target | note |", "|---|---|---|---|---|---|"]
+    for row in rows:
+        base = row["baseline"]
+        ratio = f"{row['fink'] / base:.3f}" if base else ""
+        target = f"<= {row['target']}" if row.get("target") else ""
+        base_text = f"{base:.2f} ({row['base']})" if base is not None else ""
+        lines.append(f"| {row['figure']} | {row['fink']:.2f} | {base_text} | {ratio} | {target} | "
+                     f"{row.get('note', '')} |")
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size-mb", type=int, default=100)
+    parser.add_argument("--size-mb", type=int, default=250)
+    parser.add_argument("--files", type=int, default=16000)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--keep-tree", help="build the tree in this folder and keep it")
+    parser.add_argument("--tree", help="build the tree in this folder (reused when it exists) and keep it")
     args = parser.parse_args(argv)
     if shutil.which("zip") is None:
         print("zip is not installed: nothing to compare with", file=sys.stderr)
         return 2
-    root = args.keep_tree or tempfile.mkdtemp(prefix="fink-bench-")
-    os.makedirs(root, exist_ok=True)
+    root = args.tree or tempfile.mkdtemp(prefix="fink-bench-")
     try:
-        size = make_tree(root, args.size_mb)
-        section = {"lambda": {"handlerFile": "handler.py", "runtime": "python3.12"},
-                   "bundling": {"zip": "../fink-bench-bundle.zip", "folders": [{"source": "src", "target": ""}]}}
-        zip_out = os.path.join(os.path.dirname(root), "fink-bench-zip.zip")
-
-        def run_zip() -> None:
-            if os.path.exists(zip_out):
-                os.remove(zip_out)
-            subprocess.run(["zip", "-qrX", zip_out, "src", "handler.py"], cwd=root, check=True)
-
-        fink_time = _best(lambda: build_lambda_bundle(section, root, ignore=[]), args.repeat)
-        zip_time = _best(run_zip, args.repeat)
-        bundle = os.path.join(os.path.dirname(root), "fink-bench-bundle.zip")
-        print(f"tree: {size / 2**20:.0f} MB in {root}, {os.cpu_count()} cores")
-        print(f"fink bundler: {fink_time:.2f} s, {os.path.getsize(bundle) / 2**20:.1f} MB")
-        print(f"zip -qrX:     {zip_time:.2f} s, {os.path.getsize(zip_out) / 2**20:.1f} MB")
-        print(f"ratio bundler/zip: {fink_time / zip_time:.2f} (target <= 1.0)")
-        for path in (bundle, zip_out):
-            os.remove(path)
+        if not os.path.isfile(os.path.join(root, "handler.py")):
+            os.makedirs(root, exist_ok=True)
+            make_tree(root, args.size_mb, args.files)
+        count = sum(len(f) for _, _, f in os.walk(os.path.join(root, "site")))
+        size = sum(os.path.getsize(os.path.join(d, n)) for d, _, fs in os.walk(os.path.join(root, "site"))
+                   for n in fs)
+        print(f"tree: {size / 2**20:.0f} MB, {count} files, {os.cpu_count()} cores, best of {args.repeat}")
+        print(_table(figures(root, args.repeat)))
     finally:
-        if not args.keep_tree:
+        if not args.tree:
             shutil.rmtree(root, ignore_errors=True)
     return 0
 

@@ -27,21 +27,27 @@ __all__ = ["run", "tool_main", "main", "load_tool", "version_lines", "FINK_TOOL"
 
 FINK_DOC = """Usage:
         fink config [<tool>] [-v]
+        fink migrate-gcdt [<folder>] [--dry-run] [-v]
         fink version
         fink <tool> [<args>...]
 
 Options:
 -h --help           show this
 -v --verbose        show debug messages
+--dry-run           show what would change, change nothing
 
 Commands:
   config            print the resolved configuration (defaults, config file, lookups) as JSON
+  migrate-gcdt      rename a gcdt project folder's files, config keys, imports and signal names for fink and
+                    list what it could not convert (exit 1 when something is left to do by hand)
   version           print the versions of fink, its tools and plugins
   <tool> <args>...  run a tool, the same as running the tool's own command (e.g. fink cloud deploy)
 """
 
 FINK_TOOL = Tool(name="fink", doc=FINK_DOC,
-                 commands={"config": "fink.config_command:config_command", "version": "fink.cli:version_command"})
+                 commands={"config": "fink.config_command:config_command", "version": "fink.cli:version_command",
+                           "migrate-gcdt": "fink.migrate_gcdt:migrate_command"},
+                 plain_commands=frozenset({"version", "migrate-gcdt"}))
 
 _QUIET_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer", "placebo", "blinker", "werkzeug", "credstash")
 

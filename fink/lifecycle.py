@@ -76,8 +76,11 @@ def _apply_defaults(config: dict, schemas: list[SectionSchema], run: Run) -> lis
         else:
             filled = fill_defaults(current, section.schema)
         node = config
-        for key in section.path[:-1]:
+        for depth, key in enumerate(section.path[:-1]):
             node = node.setdefault(key, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"{'.'.join(section.path[:depth + 1])}: must be a mapping of sections, "
+                                  f"not {type(node).__name__}.", hint="Fix it in your fink_<env> config file.")
         node[section.path[-1]] = filled
     return defaulted
 
@@ -171,6 +174,7 @@ def _steps(run: Run, plugins: list[LoadedPlugin], context: dict, config: dict, h
     tool = run.tool
     _send(sig.initialized, context, hooks)
     _send(sig.config_read_init, (context, config), hooks)
+    _convert_old_shapes(config, plugins, run)
     context["_defaulted_sections"] = _apply_defaults(config, _schemas_for(run, plugins, config), run)
     context["_schemas_applied"] = True
     _send(sig.config_read_finalized, (context, config), hooks)
@@ -198,6 +202,13 @@ def _steps(run: Run, plugins: list[LoadedPlugin], context: dict, config: dict, h
     _send(sig.command_finalized, (context, config), hooks)
     _send(sig.finalized, context, hooks)
     return 0
+
+
+def _convert_old_shapes(config: dict, plugins: list[LoadedPlugin], run: Run) -> None:
+    """gcdt's config shapes: converted with a warning naming the new shape, or refused (see fink.legacy_config)."""
+    from .legacy_config import convert_old_shapes
+    for warning in convert_old_shapes(config, [plugin_section_name(p) for p in plugins], run.tool.name):
+        run.ui.warn(warning)
 
 
 def _sections_to_validate(run: Run, plugins: list[LoadedPlugin], config: dict) -> list[SectionSchema]:
@@ -244,6 +255,9 @@ def _register_hooks(config: dict, hooks: HookSet) -> None:
     if os.path.isfile("cloudformation.py"):
         _register_template_hooks(hooks)
     hookfile = config.get("hookfile")
+    if hookfile is not None and not isinstance(hookfile, str):
+        raise ConfigError(f"hookfile: must be a file name (a string), not {hookfile!r}.",
+                          hint="Fix it in your fink_<env> config file.")
     if hookfile:
         if not os.path.isfile(hookfile):
             raise ConfigError(f"hookfile '{hookfile}' not found (in {os.getcwd()}).")

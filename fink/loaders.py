@@ -58,8 +58,9 @@ def read_text(path: str, what: str | None = None) -> str:
 
 
 # ---- generic data (JSON, results of user code) --------------------------------------------------------------------
-def check_bounds(data: Any, source: str) -> Any:
-    """``data`` itself, after checking that it nests at most :data:`MAX_DEPTH` levels and has no cycles."""
+def check_bounds(data: Any, source: str, *, string_keys: bool = False) -> Any:
+    """``data`` itself, after checking that it nests at most :data:`MAX_DEPTH` levels and has no cycles (and, with
+    ``string_keys``, that every mapping key is a string, as in JSON: configuration is addressed by name)."""
     stack: list[tuple[Any, int]] = [(data, 0)]
     open_ids: set[int] = set()
     seen = 0
@@ -79,9 +80,18 @@ def check_bounds(data: Any, source: str) -> Any:
             raise _too_big(source, f"more than {MAX_NODES:,}")
         open_ids.add(id(node))
         stack.append((_EXIT, id(node)))
+        if string_keys and isinstance(node, dict):
+            _check_keys(node, source)
         children = list(node.values()) + list(node.keys()) if isinstance(node, dict) else list(node)
         stack.extend((child, depth + 1) for child in children)
     return data
+
+
+def _check_keys(node: dict, source: str) -> None:
+    wrong = [key for key in node if not isinstance(key, str)]
+    if wrong:
+        raise ConfigError(f"{source}: the key {wrong[0]!r} is not a name: every key must be a string.",
+                          hint="Quote the key or fix the YAML (a line holding only '?' or ':' makes an empty key).")
 
 
 _EXIT = object()  # marks leaving a container in check_bounds' explicit stack

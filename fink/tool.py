@@ -35,11 +35,15 @@ class Tool(NamedTuple):
     extra: Mapping[str, object] = MappingProxyType({})
 
     def command_of(self, arguments: Mapping[str, object]) -> str | None:
-        """The command docopt selected: the first true key that is neither an option nor an ``<argument>``."""
-        for key, value in arguments.items():
-            if value is True and not key.startswith("-") and not key.startswith("<") and key in self.commands:
-                return key
-        return None
+        """The command docopt selected: the first true key that is neither an option nor an ``<argument>``.
+
+        A command may have several words (``"group deploy"``: the sub-form ``cloud group deploy``); the command
+        whose words are all true and that has the most words wins, so ``group deploy`` beats ``deploy``."""
+        words = [k for k, v in arguments.items() if v is True and not k.startswith(("-", "<"))]
+        chosen = [c for c in self.commands if " " in c and all(w in words for w in c.split())]
+        if chosen:
+            return max(chosen, key=lambda c: len(c.split()))
+        return next((w for w in words if w in self.commands), None)
 
     def load_command(self, command: str) -> CommandFunc:
         import importlib

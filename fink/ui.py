@@ -110,7 +110,7 @@ class UI:
         self._err = err
         self.verbose = verbose
         self._environ = os.environ if environ is None else environ
-        self._status_shown = False
+        self._status_lines = 0  # lines of the live status (line or block) currently on screen
 
     # streams are looked up late so pytest's capsys and our own MaskingStream wrappers are honoured
     @property
@@ -201,14 +201,27 @@ class UI:
         """A compact status line redrawn in place on a TTY; ignored elsewhere (callers log plain lines there)."""
         if not self.is_tty:
             return
+        if self._status_lines > 1:
+            self._clear_status()
         self.err.write("\r\x1b[K" + self.mask(text))
         self.err.flush()
-        self._status_shown = True
+        self._status_lines = 1
+
+    def status_block(self, lines: list[str]) -> None:
+        """Several live lines redrawn in place on a TTY (one per job running in parallel); ignored elsewhere."""
+        if not self.is_tty or not lines:
+            return
+        self._clear_status()
+        self.err.write("\n".join(self.mask(line) for line in lines))
+        self.err.flush()
+        self._status_lines = len(lines)
 
     def _clear_status(self) -> None:
-        if self._status_shown:
+        if self._status_lines == 1:
             self.err.write("\r\x1b[K")
-            self._status_shown = False
+        elif self._status_lines > 1:  # back to the block's first line, then clear to the end of the screen
+            self.err.write(f"\r\x1b[{self._status_lines - 1}A\x1b[J")
+        self._status_lines = 0
 
     def end_status(self) -> None:
         self._clear_status()

@@ -1,7 +1,8 @@
 """The quick start's main job: deploy examples/ with every fink tool against a local AWS emulator.
 
 Starts moto on 127.0.0.1 at a free port, seeds what an AWS account would already hold (an SSM parameter),
-runs each example folder's example.sh in order, shows what was deployed, and stops the emulator.
+runs each example folder's example.sh in order (the last one, group, deploys a system of four stacks as a stack
+group), shows what was deployed, and stops the emulator.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-ORDER = ["infrastructure", "lambda", "api", "codedeploy"]
+ORDER = ["infrastructure", "lambda", "api", "codedeploy", "group"]
 
 
 def _client(service: str, env: dict):

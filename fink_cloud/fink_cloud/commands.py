@@ -42,10 +42,12 @@ def deploy(context: dict, config: dict) -> int:
             ui.info("Parameter changes:\n" + parameter_table(plan.parameter_changes))
         if not plan.has_changes:
             ui.success(f"No changes: stack '{plan.stack_name}' is up to date.")
+            context["cloud_result"] = "no changes"  # what a stack group reports for this member
             outputs = outputs_of(plan.stack)
         else:
             status = execute_plan(context, config, cfn, plan, guard)
             ui.success(f"Stack '{plan.stack_name}' is {status}.")
+            context["cloud_result"] = "deployed"
             outputs = outputs_of(cfn.describe_stack(plan.stack_name))
     context["stack_output"] = outputs
     _show_outputs(ui, outputs)

@@ -79,9 +79,10 @@ def _start(context: dict, codedeploy: Any, settings: DeploySettings, path: str, 
     from .aws_codedeploy import DeploymentTarget
     from .report import console_url
     ui, awsclient = context["_ui"], context["_awsclient"]
+    target = DeploymentTarget(settings.application, settings.group, settings.config_name)
+    codedeploy.check_target(target)  # before the first change: nothing is uploaded for a target that is not there
     with open(path, "rb") as fh:
         revision = deployer.upload_bundle(awsclient, ui, settings.bucket, settings.application, fh.read(), sha)
-    target = DeploymentTarget(settings.application, settings.group, settings.config_name)
     deployment_id = codedeploy.create_deployment(
         target, revision, description=f"code deploy by {context.get('user') or 'fink'}",
         ignore_stop_failures=settings.ignore_stop_failures)

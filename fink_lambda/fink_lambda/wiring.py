@@ -23,7 +23,7 @@ from fink.ui import UI
 from .seam_lambda import ALIAS, LambdaSeam
 
 __all__ = ["Target", "Action", "kind_of", "sid_for", "wire_events", "event_states", "plan_s3", "plan_sns",
-           "plan_mapping", "plan_rule", "plan_edge", "describe_source"]
+           "plan_mapping", "plan_rule", "plan_edge", "describe_source", "SourceMissing"]
 
 STREAM_KINDS = ("kinesis", "dynamodb", "sqs")
 
@@ -46,6 +46,15 @@ class Target:
 class Action:
     text: str
     run: Callable[[], Any]
+
+
+class SourceMissing(FinkError):
+    """``lambda wire``: a configured event source does not exist (found before anything was changed)."""
+
+    def __init__(self, arn: str):
+        super().__init__(f"lambda.events: the event source {arn} does not exist; nothing was wired.",
+                         hint="Create it first (or fix the arn in lambda.events), then run `lambda wire` again.")
+        self.arn = arn
 
 
 def kind_of(source: Mapping[str, Any]) -> str:
@@ -274,6 +283,7 @@ class Wiring:
         self.target = self._target(config["lambda"]["name"])
         self.region = self.seam.region
         self.sources = _sources(config)
+        self.gone: list[str] = []  # sources found missing while unwiring
 
     def _target(self, name: str) -> Target:
         found = self.seam.get_function(name)
@@ -285,8 +295,15 @@ class Wiring:
         return Target(name, arn, alias["FunctionVersion"], self.seam.region)
 
     def plan(self, source: Mapping[str, Any], unwire: bool) -> list[Action]:
+        """The actions for one source. A source that does not exist is :class:`SourceMissing` when wiring and
+        "not wired" when unwiring (only fink's permission for it is removed)."""
         kind = kind_of(source)
         return getattr(self, f"_plan_{'stream' if kind in STREAM_KINDS else kind}")(source, kind, unwire)
+
+    def _gone(self, source: Mapping[str, Any], unwire: bool) -> None:
+        if not unwire:
+            raise SourceMissing(str(source["arn"]))
+        self.gone.append(str(source["arn"]))
 
     def _permission(self, kind: str, principal: str, source_arn: str, unwire: bool) -> list[Action]:
         statements = self.seam.get_policy(self.target.name)
@@ -298,19 +315,28 @@ class Wiring:
         bucket = source["arn"].split(":::")[-1]
         configured = frozenset(s3_notification(other, self.target)["Id"] for other in self.sources
                                if kind_of(other) == "s3" and other["arn"].split(":::")[-1] == bucket)
-        notify = plan_s3(s3.notifications(bucket), source, self.target, unwire,
-                         partial(s3.put_notifications, bucket), configured)
+        current = s3.notifications(bucket)
+        if current is None:
+            self._gone(source, unwire)
+        notify = [] if current is None else plan_s3(current, source, self.target, unwire,
+                                                    partial(s3.put_notifications, bucket), configured)
         permission = self._permission(kind, "s3.amazonaws.com", source["arn"], unwire)
         return notify + permission if unwire else permission + notify
 
     def _plan_sns(self, source: Mapping[str, Any], kind: str, unwire: bool) -> list[Action]:
         from .seam_sns import SNSSeam
         sns = SNSSeam(self.awsclient, source["arn"].split(":")[3] or self.region)
-        subscribe = plan_sns(sns.subscriptions(source["arn"]), source["arn"], self.target, unwire, sns)
+        subscriptions = sns.subscriptions(source["arn"])
+        if subscriptions is None:
+            self._gone(source, unwire)
+        subscribe = plan_sns(subscriptions or [], source["arn"], self.target, unwire, sns)
         permission = self._permission(kind, "sns.amazonaws.com", source["arn"], unwire)
         return subscribe + permission if unwire else permission + subscribe
 
     def _plan_stream(self, source: Mapping[str, Any], kind: str, unwire: bool) -> list[Action]:
+        from .seam_sources import SourcesSeam
+        if not SourcesSeam(self.awsclient).exists(kind, source["arn"]):
+            self._gone(source, unwire)  # unwiring: the mappings of a gone source are still deleted
         mappings = self.seam.list_event_source_mappings(self.target.alias_arn, source["arn"])
         return plan_mapping(mappings, source, kind, self.target, unwire, self.seam)
 
@@ -332,7 +358,11 @@ class Wiring:
                               hint="Set lambda.deployment.region to us-east-1.")
         cloudfront = CloudFrontSeam(self.awsclient)
         distribution = source["arn"].split("/")[-1]
-        config, etag = cloudfront.distribution_config(distribution)
+        found = cloudfront.distribution_config(distribution)
+        if found is None:
+            self._gone(source, unwire)
+            return []
+        config, etag = found
         return plan_edge(config, source, self.target, unwire, partial(cloudfront.update, distribution, etag=etag))
 
 
@@ -341,6 +371,9 @@ def _sources(config: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 
 def wire_events(context: Mapping[str, Any], config: Mapping[str, Any], unwire: bool) -> int:
+    """Read and plan every source first (a missing or broken one stops the command before any change), then
+    execute; stopping half-way lists what was changed (fink.progress)."""
+    from fink.progress import changes_so_far
     ui: UI = context["_ui"]
     sources = _sources(config)
     verb = "unwire" if unwire else "wire"
@@ -348,19 +381,31 @@ def wire_events(context: Mapping[str, Any], config: Mapping[str, Any], unwire: b
         ui.info(f"no events configured for '{config['lambda']['name']}' - nothing to {verb}")
         return 0
     wiring = Wiring(context, config)
+    planned = [(describe_source(source), wiring.plan(source, unwire)) for source in sources]
     changes = 0
-    for source in sources:
-        actions = wiring.plan(source, unwire)
-        what = describe_source(source)
-        if not actions:
-            ui.info(f"{what}: {'not wired' if unwire else 'already wired'}")
-        for action in actions:
-            ui.info(f"{what}: {action.text}")
-            action.run()
-        changes += len(actions)
+    with changes_so_far(ui, f"lambda {verb}", [what for what, actions in planned if actions]) as progress:
+        for source, (what, actions) in zip(sources, planned):
+            if changes:  # an earlier source may have changed what this one reads (a shared bucket, a distribution)
+                actions = wiring.plan(source, unwire)
+            if not actions:
+                ui.info(f"{what}: {_state_text(what, wiring.gone, unwire)}")
+            for action in actions:
+                ui.info(f"{what}: {action.text}")
+                action.run()
+                progress.record(f"{what}: {action.text}")
+            progress.complete(what)
+            changes += len(actions)
+    for arn in wiring.gone:
+        ui.info(f"{arn} no longer exists: nothing of it to unwire")
     ui.success(f"{verb}d {len(sources)} event source{'s' if len(sources) != 1 else ''} of '{wiring.target.name}' "
                f"({changes} change{'s' if changes != 1 else ''})")
     return 0
+
+
+def _state_text(what: str, gone: list[str], unwire: bool) -> str:
+    if what in gone:
+        return "already gone - not wired"
+    return "not wired" if unwire else "already wired"
 
 
 def event_states(context: Mapping[str, Any], config: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -369,4 +414,11 @@ def event_states(context: Mapping[str, Any], config: Mapping[str, Any]) -> list[
     if not sources:
         return []
     wiring = Wiring(context, config)
-    return [(describe_source(s), "not wired" if wiring.plan(s, unwire=False) else "wired") for s in sources]
+    return [(describe_source(s), _state(wiring, s)) for s in sources]
+
+
+def _state(wiring: Wiring, source: Mapping[str, Any]) -> str:
+    try:
+        return "not wired" if wiring.plan(source, unwire=False) else "wired"
+    except SourceMissing:
+        return "not wired (the source does not exist)"

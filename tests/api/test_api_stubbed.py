@@ -168,6 +168,10 @@ def test_swagger2_redeploy_overwrites_and_creates_nothing_twice(project, stubbed
     ag.add_response("get_api_key", {"id": "key123", "name": "k"}, {"apiKey": "key123"})  # checked before changing
     for name, alias in (("pets-reader", "ACTIVE"), ("pets-admin", "LIVE")):
         lam.add_response("get_alias", {"AliasArn": alias_arn(name, alias)}, {"FunctionName": name, "Name": alias})
+    ag.add_response("get_stage", {"stageName": "prod", "deploymentId": "dep1"}, {"restApiId": API_ID,
+                                                                             "stageName": "prod"})
+    ag.add_response("get_deployment", {"id": "dep1", "description": "Deployed by someone [fink:0123456789abcdef]"},
+                    {"restApiId": API_ID, "deploymentId": "dep1"})  # an older definition: this one is deployed
     ag.add_response("put_rest_api", {"id": API_ID}, {"restApiId": API_ID, "mode": "overwrite",
                                                      "failOnWarnings": True, "body": ANY})
     for name, alias in (("pets-reader", "ACTIVE"), ("pets-admin", "LIVE")):

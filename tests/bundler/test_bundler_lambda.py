@@ -116,18 +116,31 @@ def test_a_requirement_without_a_wheel_for_the_runtime_fails_with_pips_output(aw
     assert not (folder / "sample.zip").exists()
 
 
-def test_keep_reuses_installed_dependencies(aws, project, tinydep, run_cli):
+def test_an_unchanged_bundle_reuses_installed_dependencies_without_running_pip(aws, project, tinydep, run_cli,
+                                                                               monkeypatch, edit_section):
     folder = _sample(project, tinydep)
-    first = _bundle(run_cli, "--keep")
-    shutil.rmtree(folder / "wheels")  # pip could not install again now
-    again = _bundle(run_cli, "--keep")
-    assert "reusing installed dependencies" in again.stderr
+    first = _bundle(run_cli)
+    assert "installing requirements.txt" in first.stderr
+    monkeypatch.setattr(deps, "PIP_PYTHON", str(folder / "no-such-python"))  # pip cannot run now
+    again = _bundle(run_cli)
+    assert "reusing installed dependencies" in again.stderr and "installing" not in again.stderr
     assert again.stdout == first.stdout
-    without_keep = run_cli("lambda", "bundle", env={"ENV": "dev"})
-    assert without_keep.exit_code == 1 and "Installing requirements.txt" in without_keep.stderr
+    edit_section("lambda", {"defaults": {"keep": False}})
+    fresh = run_cli("lambda", "bundle", env={"ENV": "dev"})
+    assert fresh.exit_code == 1 and "Installing requirements.txt" in fresh.stderr and "no-such-python" in fresh.stderr
 
 
-def test_changed_requirements_are_installed_again_even_with_keep(aws, project, tinydep, make_wheel, run_cli):
+def test_a_rebuilt_wheel_with_the_same_version_is_installed_again(aws, project, tinydep, make_wheel, run_cli):
+    folder = _sample(project, tinydep)
+    _bundle(run_cli)
+    make_wheel(folder / "wheels", "tinydep", "1.0", {"tinydep/__init__.py": 'VERSION = "1.0-rebuilt"\n'})
+    again = _bundle(run_cli)
+    assert "installing requirements.txt" in again.stderr
+    with zipfile.ZipFile(folder / "sample.zip") as zf:
+        assert zf.read("tinydep/__init__.py") == b'VERSION = "1.0-rebuilt"\n'
+
+
+def test_changed_requirements_are_installed_again(aws, project, tinydep, make_wheel, run_cli):
     folder = _sample(project, tinydep)
     _bundle(run_cli, "--keep")
     make_wheel(folder / "wheels", "tinydep", "2.0", {"tinydep/__init__.py": 'VERSION = "2.0"\n'})

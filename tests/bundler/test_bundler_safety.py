@@ -47,6 +47,14 @@ def test_a_symlink_loop_is_an_error(work):
         bundler.build_lambda_bundle(_section([{"source": "src"}]), str(work), ignore=[])
 
 
+def test_a_loop_through_a_second_link_outside_the_folder_is_an_error(work):
+    (work / "elsewhere").mkdir()
+    os.symlink(work / "elsewhere", work / "src" / "jump")
+    os.symlink(work / "src", work / "elsewhere" / "back")
+    with pytest.raises(FinkError, match="Symlink loop: .*back points back to"):
+        bundler.build_lambda_bundle(_section([{"source": "src"}]), str(work), ignore=[])
+
+
 def test_a_self_referencing_link_is_an_error(work):
     os.symlink("me", work / "src" / "me")
     with pytest.raises(FinkError, match="Symlink loop: .*me points back to itself"):
@@ -133,7 +141,7 @@ def test_an_interrupted_install_leaves_no_half_cache_and_no_zip(work, monkeypatc
         (Path(cmd[cmd.index("--target") + 1]) / "half-installed.py").write_text("x")
         raise GracefulExit("SIGTERM")
 
-    monkeypatch.setattr(deps, "_run", interrupted)
+    monkeypatch.setattr(deps, "_attempt", interrupted)
     with pytest.raises(GracefulExit):
         bundler.build_lambda_bundle(_section([]), str(work), ignore=[], keep=True)
     assert os.listdir(work / ".fink" / "tmp") == [] and not (work / ".fink" / "deps").exists()

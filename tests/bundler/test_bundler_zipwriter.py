@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from fink.s3 import sha256_b64
 from fink_bundler.zipwriter import CHUNK, Member, write_zip
 
 
@@ -41,6 +42,7 @@ def test_large_members_round_trip_and_the_bytes_do_not_depend_on_the_core_count(
         assert [(i.filename, i.date_time, oct(i.external_attr >> 16)) for i in zf.infolist()] == [
             ("a/big.txt", (1980, 1, 1, 0, 0, 0), "0o100644"), ("empty", (1980, 1, 1, 0, 0, 0), "0o100644"),
             ("run.sh", (1980, 1, 1, 0, 0, 0), "0o100755"), ("unicodé.txt", (1980, 1, 1, 0, 0, 0), "0o100644")]
+    assert stats.sha256 == sha256_b64(one.read_bytes())  # hashed while writing, never read back
     assert stats.files == 4 and stats.unzipped_size == big_file.stat().st_size + 10 + 2
     assert stats.zipped_size < stats.unzipped_size / 2
 
@@ -68,3 +70,26 @@ def test_a_failed_write_leaves_no_partial_zip(tmp_path):
     with pytest.raises(FileNotFoundError):
         write_zip(str(archive), [Member("a", data=b"1"), Member("gone", source=str(tmp_path / "gone"), size=1)])
     assert list(tmp_path.iterdir()) == []
+
+
+def test_memory_stays_bounded_for_one_very_large_incompressible_file(tmp_path, monkeypatch):
+    """Scaled down (64 KiB chunks): a member of 64 chunks never has more than a few chunks in memory."""
+    import os
+    import tracemalloc
+
+    from fink_bundler import zipwriter
+
+    monkeypatch.setattr(zipwriter, "CHUNK", 64 * 1024)
+    monkeypatch.setattr(zipwriter, "_SPOOL_MEMORY", 256 * 1024)
+    big = tmp_path / "random.bin"
+    big.write_bytes(os.urandom(64 * 64 * 1024))
+    tracemalloc.start()
+    try:
+        write_zip(str(tmp_path / "out.zip"), [Member("random.bin", source=str(big), size=big.stat().st_size)],
+                  workers=2)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2 * 2**20  # the member alone is 4 MiB compressed
+    with zipfile.ZipFile(tmp_path / "out.zip") as zf:
+        assert zf.read("random.bin") == big.read_bytes()

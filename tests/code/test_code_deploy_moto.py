@@ -107,14 +107,18 @@ def test_deploy_without_artifacts_bucket_is_a_config_error(aws, project, run_cli
     assert "code.codedeploy.artifactsBucket is not set" in result.stderr
 
 
-def test_deploy_to_a_missing_application_says_what_to_check(codedeploy_setup, project, run_cli):
+@pytest.mark.parametrize("field, value, what", [
+    ("applicationName", "no-such-app", "CodeDeploy application 'no-such-app'"),
+    ("deploymentGroupName", "no-such-group", "deployment group 'no-such-group' of application 'sample-app'")])
+def test_deploy_to_a_missing_target_is_refused_before_the_upload(field, value, what, codedeploy_setup, project,
+                                                                 run_cli):
     project("code_simple")
-    _edit_config(lambda code: code["codedeploy"].update(applicationName="no-such-app"))
+    _edit_config(lambda code: code["codedeploy"].update({field: value}))
     result = run_cli("code", "deploy", env={"ENV": "dev"})
-    assert result.exit_code == 1
-    assert "ERROR: Creating a deployment of no-such-app/sample-group failed:" in result.stderr
-    assert "ApplicationDoesNotExistException" in result.stderr
+    assert result.exit_code == 3, result.output
+    assert f"ERROR: The {what} does not exist; nothing was uploaded or deployed." in result.stderr
     assert "Check code.codedeploy in your fink_<env> config" in result.stderr
+    assert AWSClient().get_client("s3").list_objects_v2(Bucket=BUCKET).get("Contents", []) == []
 
 
 def test_unknown_keys_in_the_codedeploy_section_are_reported(aws, project, run_cli):

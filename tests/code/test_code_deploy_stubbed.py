@@ -24,6 +24,8 @@ def sample(project, codedeploy_setup):
 
 
 def _expect_create(stubber):
+    stubber.add_response("get_deployment_group", {"deploymentGroupInfo": {"deploymentGroupName": "sample-group"}},
+                         {"applicationName": "sample-app", "deploymentGroupName": "sample-group"})
     stubber.add_response("create_deployment", {"deploymentId": DEPLOYMENT}, {
         "applicationName": "sample-app", "deploymentGroupName": "sample-group",
         "deploymentConfigName": "CodeDeployDefault.AllAtOnce", "revision": ANY, "description": ANY,
@@ -157,13 +159,16 @@ def test_a_failing_stop_is_reported_and_still_exits_interrupted(sample, stubbed_
 
 def test_an_interrupt_before_the_deployment_exists_just_stops(sample, stubbed_codedeploy, run_cli, fake_clock,
                                                               monkeypatch):
-    """No deployment yet, nothing to stop: the Stubber has no responses, so any CodeDeploy call would fail."""
+    """No deployment yet, nothing to stop: after the target check the Stubber has no responses, so any further
+    CodeDeploy call would fail."""
     import fink_code.deployer
 
     def interrupted_upload(*_args, **_kwargs):
         raise GracefulExit("SIGINT")
     monkeypatch.setattr(fink_code.deployer, "upload_bundle", interrupted_upload)
     awsclient, stubber = stubbed_codedeploy
+    stubber.add_response("get_deployment_group", {"deploymentGroupInfo": {"deploymentGroupName": "sample-group"}},
+                         {"applicationName": "sample-app", "deploymentGroupName": "sample-group"})
     result = run_cli("code", "deploy", env=ENV, awsclient=awsclient, clock=fake_clock)
     assert result.exit_code == 130
     assert result.stderr == "Received SIGINT signal - exiting command 'code deploy'\n"

@@ -51,14 +51,16 @@ def _closed_port() -> int:
 
 # ---- AWS: unreachable endpoint, credentials, parameter validation ------------------------------------------------
 @pytest.mark.parametrize("argv", [("cloud", "list"), ("cloud", "deploy"), ("lambda", "list"), ("api", "list"),
-                                  ("lambda", "wire")])
+                                  ("lambda", "wire"), ("code", "deploy"), ("fink", "config")])
 def test_unreachable_endpoint_is_one_clear_sentence(argv, temp_folder, run_cli, monkeypatch, fake_clock):
     monkeypatch.setattr("fink.awsclient.MAX_ATTEMPTS", 1)  # botocore would retry a refused connection 8 times
     url = f"http://127.0.0.1:{_closed_port()}"
     _config(temp_folder, {"cloud": {"stack": {"StackName": "s", "TemplateBody": '{"Resources": {}}'}},
                           "lambda": {"lambda": {**LAMBDA, "events": [
                               {"event_source": {"arn": "arn:aws:sns:eu-west-1:123456789012:t"}}]}},
-                          "api": {"api": {"name": "a", "description": "d", "targetStage": "dev"}}})
+                          "api": {"api": {"name": "a", "description": "d", "targetStage": "dev"}},
+                          "code": {"codedeploy": {"applicationName": "lookup:stack:infra:App",
+                                                  "deploymentGroupName": "g", "artifactsBucket": "b"}}})
     env = {"AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y",
            "AWS_DEFAULT_REGION": "eu-west-1"}
     result = run_cli(*argv, env=env, clock=fake_clock)
@@ -152,7 +154,7 @@ def test_recursive_yaml_alias_is_refused(temp_folder, run_cli):
 
 
 def test_yaml_anchors_within_bounds_still_work(temp_folder, run_cli):
-    _write(temp_folder, "fink_dev.yaml", "base: &b {StackName: s}\ncloud:\n  stack: *b\n")
+    _write(temp_folder, "fink_dev.yaml", "x-base: &b {StackName: s}\ncloud:\n  stack: *b\n")
     result = run_cli("fink", "config", "cloud")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["stack"] == {"StackName": "s"}
@@ -220,3 +222,16 @@ def test_every_botocore_connection_error_class_is_mapped():
                 be.ProxyConnectionError):
         error = translate(cls(endpoint_url="http://x", error="boom", proxy_url="p"))
         assert error is not None and error.exit_code == ExitCode.FAILURE and "http://x" in error.message
+
+
+# ---- cases the property tests found ------------------------------------------------------------------------------
+@pytest.mark.parametrize("name, text, needle", [
+    ("fink_dev.json", '{"plugins": null}', "plugins: must be a mapping of sections, not NoneType"),
+    ("fink_dev.json", '{"hookfile": true}', "hookfile: must be a file name (a string), not True"),
+    ("fink_dev.yaml", "?\n", "the key None is not a name: every key must be a string"),
+    ("fink_dev.yaml", "cloud: {1: x}\n", "the key 1 is not a name"),
+])
+def test_structural_config_mistakes_are_configuration_errors(name, text, needle, temp_folder, run_cli):
+    _write(temp_folder, name, text)
+    result = run_cli("fink", "config")
+    _clear(result, ExitCode.CONFIG, needle)

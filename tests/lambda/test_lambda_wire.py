@@ -151,11 +151,12 @@ def test_schedule_rule_wired_and_unwired(deployed, run_cli, fake_clock, edit_con
     assert policy_sids() == []
 
 
-def test_wire_fails_on_an_aws_error(deployed, run_cli, fake_clock, edit_config):
+def test_wire_of_a_missing_source_fails_naming_it(deployed, run_cli, fake_clock, edit_config):
     set_events(edit_config, {"arn": "arn:aws:s3:::no-such-bucket", "events": ["s3:ObjectCreated:*"]})
     result = cli(run_cli, fake_clock, "wire")
     assert result.exit_code == 1
-    assert "ERROR: Reading the notifications of bucket no-such-bucket failed" in result.stderr
+    assert "ERROR: lambda.events: the event source arn:aws:s3:::no-such-bucket does not exist; nothing was wired." \
+        in result.stderr
 
 
 def test_wire_before_deploy_says_to_deploy(aws, role, project, run_cli, fake_clock, edit_config):

@@ -19,7 +19,7 @@ from fink_slack_integration.slack import _usable, webhook_of
 
 def test_exactly_the_changing_commands_are_announced():
     assert {tool: sorted(cmds) for tool, cmds in ANNOUNCED.items()} == {
-        "cloud": ["delete", "deploy"], "code": ["deploy"],
+        "cloud": ["delete", "deploy", "group delete", "group deploy"], "code": ["deploy"],
         "lambda": ["delete", "deploy", "rollback", "unwire", "wire"], "api": ["delete", "deploy"]}
     for tool, command in [("cloud", "list"), ("cloud", "preview"), ("lambda", "invoke"), ("lambda", "bundle"),
                           ("api", "export"), ("code", "bundle"), ("fink", "config"), (None, None)]:

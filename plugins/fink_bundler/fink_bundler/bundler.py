@@ -11,12 +11,13 @@ bundling commands):
   script stops the run with its output.
 - ``bundle_init``: builds the bundle and sets ``context['_bundle_file']`` (absolute path of the zip, written to the
   working folder as ``bundling.zip``, default ``bundle.zip``), ``context['_bundle_sha256']`` (base64 sha256 of the
-  zip: the ``CodeSha256`` format) and ``context['_bundle_size']`` (unzipped bytes). ``--keep`` (or the section's
-  ``defaults.keep``) reuses installed dependencies.
+  zip: the ``CodeSha256`` format) and ``context['_bundle_size']`` (unzipped bytes). Installed dependencies are reused
+  while their key (requirements, the files they reference, runtime, platform) is unchanged; the section's
+  ``defaults.keep: false`` installs afresh on every run (``--keep`` forces reuse).
 
 Library API (no lifecycle needed; ``section`` is the tool's config section after lookups):
 
-- ``build_lambda_bundle(section, workdir=None, *, ignore=None, keep=False, ui=None) -> BundleResult``
+- ``build_lambda_bundle(section, workdir=None, *, ignore=None, keep=True, ui=None) -> BundleResult``
 - ``build_code_bundle(section, workdir=None, *, ignore=None, ui=None) -> BundleResult``
 - ``run_pre_bundle(scripts, workdir=None, *, ui=None) -> None``
 - ``check_unzipped(size) -> None`` raises over ``MAX_UNZIPPED`` (the bundler always applies it to lambda bundles).
@@ -38,10 +39,10 @@ from typing import Any
 from fink import fink_signals
 from fink.bundle import confined_path
 from fink.errors import ConfigError, FinkError
-from fink.s3 import sha256_b64
 
 from .collect import DEFAULT_EXCLUDES, Collector, Ignore, load_ignore_patterns
-from .deps import CACHE_DIR, Installed, install_node, install_python, is_install_noise
+from .deps import CACHE_DIR, Installed, install_node, install_python, is_install_noise, node_modules_folders
+from .membercache import CACHE_SUBDIR, open_cache
 from .zipwriter import write_zip
 
 __all__ = ["register", "deregister", "BundleResult", "build_lambda_bundle", "build_code_bundle", "run_pre_bundle",
@@ -60,6 +61,7 @@ class BundleResult:
     size: int          #: unzipped bytes
     zipped_size: int   #: bytes of the zip
     names: tuple[str, ...]  #: members, in archive order
+    reused: int = 0    #: members copied from the compressed-member cache instead of compressed again
 
 
 def _mb(size: int) -> str:
@@ -106,7 +108,7 @@ def _add_installed(collector: Collector, installed: Installed | None, ui: Any) -
     if installed is None:
         return
     if ui is not None and installed.reused:
-        ui.info(f"reusing installed dependencies in {os.path.relpath(installed.folder, collector.workdir)} (--keep)")
+        ui.info(f"reusing installed dependencies in {os.path.relpath(installed.folder, collector.workdir)} ")
     deps = Collector(collector.workdir, collector.ignore)
     deps.add_path(installed.folder, installed.target, "the installed dependencies", user_files=False)
     for name, member in deps.members.items():
@@ -126,14 +128,14 @@ def _write(collector: Collector, zip_path: str, limit_unzipped: bool, ui: Any) -
     if limit_unzipped:
         check_unzipped(sum(m.length for m in members))
     _report_left_out(collector, ui)
-    stats = write_zip(zip_path, members)
+    stats = write_zip(zip_path, members, cache=open_cache(os.path.join(collector.workdir, CACHE_DIR)))
     os.chmod(zip_path, 0o644)  # whatever the umask: the bundle is not a private file, its members are 0644/0755
-    with open(zip_path, "rb") as fh:
-        sha = sha256_b64(fh.read())
+    sha = stats.sha256
     if ui is not None:
-        ui.debug(f"bundled {stats.files} files, {_mb(stats.unzipped_size)} unzipped, {_mb(stats.zipped_size)} "
-                 f"zipped: {zip_path}")
-    return BundleResult(zip_path, sha, stats.unzipped_size, stats.zipped_size, tuple(m.name for m in members))
+        ui.debug(f"bundled {stats.files} files ({stats.reused} reused from .fink/{CACHE_SUBDIR}), "
+                 f"{_mb(stats.unzipped_size)} unzipped, {_mb(stats.zipped_size)} zipped: {zip_path}")
+    return BundleResult(zip_path, sha, stats.unzipped_size, stats.zipped_size, tuple(m.name for m in members),
+                        stats.reused)
 
 
 def _report_left_out(collector: Collector, ui: Any) -> None:
@@ -154,24 +156,32 @@ def _deps_ui(ui: Any, text: str) -> None:
 
 
 def build_lambda_bundle(section: dict, workdir: str | None = None, *, ignore: list[str] | None = None,
-                        keep: bool = False, ui: Any = None) -> BundleResult:
+                        keep: bool = True, ui: Any = None) -> BundleResult:
     """Build a Lambda function's zip from the ``lambda`` config section (see the module docstring)."""
     workdir = os.path.abspath(workdir or os.getcwd())
     collector, zip_path = _new_collector(section, workdir, ignore)
     function = _section(section, "lambda")
-    _add_folders(collector, _section(section, "bundling").get("folders") or [],
-                 lambda source: os.path.basename(os.path.normpath(source)))
+    runtime = function.get("runtime") or "python3.12"
+    node_package = runtime.startswith("nodejs") and os.path.isfile(os.path.join(workdir, "package.json"))
+    folders, messages = node_modules_folders(_section(section, "bundling").get("folders") or [], workdir,
+                                             node_package)
+    for level, text in messages:
+        if ui is not None:
+            getattr(ui, level)(text)
+    _add_folders(collector, folders, lambda source: os.path.basename(os.path.normpath(source)))
     if function.get("handlerFile"):
         collector.add_path(function["handlerFile"], "", "lambda.handlerFile")
+    if node_package:  # ESM handlers need its "type": "module"; Node reads it next to the handler
+        collector.add_path("package.json", "", "package.json")
     if isinstance(section.get("settings"), dict):
         collector.add_data("settings.json", _json_bytes(section["settings"]))
-    runtime = function.get("runtime") or "python3.12"
     if runtime.startswith("python") and os.path.isfile(os.path.join(workdir, "requirements.txt")):
-        _deps_ui(ui, f"installing requirements.txt for {runtime} ({_arch_label(function)})")
-        _add_installed(collector, install_python(workdir, runtime, function.get("architectures"), keep), ui)
+        announce = f"installing requirements.txt for {runtime} ({_arch_label(function)})"
+        _add_installed(collector, install_python(workdir, runtime, function.get("architectures"), keep,
+                                                 announce=lambda: _deps_ui(ui, announce)), ui)
     elif runtime.startswith("nodejs") and os.path.isfile(os.path.join(workdir, "package.json")):
-        _deps_ui(ui, "installing package.json dependencies with npm (production only)")
-        _add_installed(collector, install_node(workdir, keep), ui)
+        announce = "installing package.json dependencies with npm (production only)"
+        _add_installed(collector, install_node(workdir, keep, announce=lambda: _deps_ui(ui, announce)), ui)
     return _write(collector, zip_path, True, ui)
 
 
@@ -270,7 +280,7 @@ def on_bundle_init(payload: tuple[dict, dict]) -> None:
     ui = context.get("_ui")
     ignore = load_ignore_patterns(config, os.getcwd())
     if context["tool"] == "lambda":
-        keep = bool((context.get("_arguments") or {}).get("--keep") or _section(section, "defaults").get("keep"))
+        keep = bool((context.get("_arguments") or {}).get("--keep") or _section(section, "defaults").get("keep", True))
         result = build_lambda_bundle(section, ignore=ignore, keep=keep, ui=ui)
     else:
         result = build_code_bundle(section, ignore=ignore, ui=ui)

@@ -14,6 +14,7 @@ from typing import Any, Iterable
 
 from fink.errors import ConfigError, FinkError
 
+from .membercache import stamp_of
 from .zipwriter import Member
 
 __all__ = ["Ignore", "Collector", "safe_target", "load_ignore_patterns", "NOISE_DIRS", "NOISE_SUFFIXES",
@@ -99,6 +100,14 @@ def _stat(path: str) -> os.stat_result:
         raise FinkError(f"Cannot read {path}: {exc.strerror}.") from None
 
 
+def _is_dir(entry: os.DirEntry) -> bool:
+    """A folder, or a link to one; a broken link or a link loop is not (``_stat`` names it later)."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
 def _identity(info: os.stat_result) -> tuple[int, int]:
     return info.st_dev, info.st_ino
 
@@ -154,7 +163,8 @@ class Collector:
         if user_files and self.ignore.by_default(name or None, rel, is_dir=os.path.isdir(path)):
             self.listed_left_out.append(source)
         if os.path.isdir(path):
-            self._walk(path, target, {os.path.realpath(path)}, user_files)
+            real = os.path.realpath(path)
+            self._walk(path, real, target, {real}, user_files)
         else:
             self._add_file(path, _join(target, os.path.basename(path)), user_files)
 
@@ -167,37 +177,46 @@ class Collector:
             return None
         return path[len(prefix):].replace(os.sep, "/")
 
-    def _add_file(self, path: str, name: str, user_files: bool, info: os.stat_result | None = None) -> None:
+    def _add_file(self, path: str, name: str, user_files: bool, info: os.stat_result | None = None,
+                  is_link: bool | None = None) -> None:
         rel = self._rel_to_workdir(path, user_files)
         if name.endswith(NOISE_SUFFIXES) or self._ignored(name, rel, False, user_files):
             return
-        self._check_link(path, user_files)
+        if is_link is not False:  # the walk knows (from the directory entry, no system call)
+            self._check_link(path, user_files)
         info = info or _stat(path)
         if not stat.S_ISREG(info.st_mode) or _identity(info) in self._excluded_ids:
             return
         executable = bool(info.st_mode & 0o111)
-        self.add(Member(name, source=path, executable=executable, size=info.st_size), path, _identity(info))
+        self.add(Member(name, source=path, executable=executable, size=info.st_size, stamp=stamp_of(info)), path,
+                 _identity(info))
 
-    def _walk(self, folder: str, prefix: str, ancestors: set[str], user_files: bool) -> None:
+    def _walk(self, folder: str, real: str, prefix: str, ancestors: set[str], user_files: bool) -> None:
+        """Walk ``folder`` (whose resolved path is ``real``) once; only symlinked folders are resolved, which is
+        all a loop check needs: a plain subfolder's resolved path is ``real/<name>``."""
         with os.scandir(folder) as it:
             entries = sorted(it, key=lambda e: e.name)
         for entry in entries:
             name = _join(prefix, entry.name)
             rel = self._rel_to_workdir(entry.path, user_files)
-            if entry.name in NOISE_DIRS or self._ignored(name, rel, False, user_files):
+            if entry.name in NOISE_DIRS:
                 continue
-            info = _stat(entry.path)  # follows symlinks
-            if not stat.S_ISDIR(info.st_mode):
-                self._add_file(entry.path, name, user_files, info)
+            if not _is_dir(entry):  # follows symlinks; no system call for a plain entry
+                self._add_file(entry.path, name, user_files, None, entry.is_symlink())  # checks the patterns
                 continue
+            if self._ignored(name, rel, False, user_files):
+                continue
+            info = _stat(entry.path)
             if _identity(info) in self._excluded_ids or self._ignored(name, rel, True, user_files):
                 continue
-            self._check_link(entry.path, user_files)
-            real = os.path.realpath(entry.path)
-            if real in ancestors or _contains(real, os.path.realpath(folder)):
-                raise FinkError(f"Symlink loop: {entry.path} points back to {real}.",
-                                hint="Remove the link or ignore it in .finkignore.")
-            self._walk(entry.path, name, ancestors | {real}, user_files)
+            child = os.path.join(real, entry.name)
+            if entry.is_symlink():
+                self._check_link(entry.path, user_files)
+                child = os.path.realpath(entry.path)
+                if child in ancestors or any(_contains(child, a) for a in ancestors):
+                    raise FinkError(f"Symlink loop: {entry.path} points back to {child}.",
+                                    hint="Remove the link or ignore it in .finkignore.")
+            self._walk(entry.path, child, name, ancestors | {child}, user_files)
 
     def _ignored(self, name: str, rel: str | None, is_dir: bool, user_files: bool) -> bool:
         if not self.ignore(name, rel, is_dir=is_dir, user_files=user_files):

@@ -68,8 +68,10 @@ _LOADERS: dict[str, Callable[[str], LoadedFile]] = {
 
 def load_file(path: str) -> LoadedFile:
     """Parse ``path`` by its extension; the result's data is always a dict."""
+    from fink.loaders import check_bounds
     loaded = _LOADERS[os.path.splitext(path)[1]](path)
     if not isinstance(loaded.data, dict):
         raise ConfigError(f"{os.path.basename(path)}: the configuration must be a mapping at top level, "
                           f"not {type(loaded.data).__name__}.")
+    check_bounds(loaded.data, os.path.basename(path), string_keys=True)
     return loaded

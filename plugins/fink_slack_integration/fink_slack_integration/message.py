@@ -17,7 +17,7 @@ __all__ = ["ANNOUNCED", "GREEN", "RED", "Outcome", "is_announced", "target_of", 
 
 #: the commands that change things; read-only commands are never announced
 ANNOUNCED: Mapping[str, frozenset[str]] = {
-    "cloud": frozenset({"deploy", "delete"}),
+    "cloud": frozenset({"deploy", "delete", "group deploy", "group delete"}),
     "code": frozenset({"deploy"}),
     "lambda": frozenset({"deploy", "delete", "wire", "unwire", "rollback"}),
     "api": frozenset({"deploy", "delete"}),
