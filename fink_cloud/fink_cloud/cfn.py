@@ -102,14 +102,16 @@ class CloudFormation:
             if not token:
                 return
 
-    def new_events(self, stack_id: str, after_event_id: str | None) -> list[dict[str, Any]] | None:
-        """Events newer than ``after_event_id``, oldest first; ``None`` when AWS throttled this poll."""
+    def new_events(self, stack_id: str, after_event_id: str | None,
+                   since: Any = None) -> list[dict[str, Any]] | None:
+        """Events newer than ``after_event_id`` and later than ``since`` (a datetime from AWS's clock, e.g. the
+        change set's CreationTime), oldest first; ``None`` when AWS throttled this poll."""
         from botocore.exceptions import ClientError
         found: list[dict[str, Any]] = []
         try:
             for page in self._event_pages(stack_id):
                 for event in page:  # newest first
-                    if event["EventId"] == after_event_id:
+                    if event["EventId"] == after_event_id or (since is not None and event["Timestamp"] <= since):
                         return list(reversed(found))
                     found.append(event)
         except ClientError as exc:
