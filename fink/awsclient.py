@@ -2,8 +2,12 @@
 
 Nothing else in fink builds sessions or clients. The client follows botocore's standard credential and region
 chain (``AWS_PROFILE``, ``AWS_DEFAULT_REGION``, config files), honours ``AWS_ENDPOINT_URL`` (moto, LocalStack),
-uses the standard retry mode, sends a ``fink/<version>`` user agent, caches clients per service and region and
-counts the API calls it makes per operation.
+sends a ``fink/<version>`` user agent, caches clients per service and region and counts the API calls it makes per
+operation.
+
+Retrying follows :mod:`fink.retrying`: botocore resends only what cannot do its work twice, and every other
+mutating call goes through :meth:`AWSClient.mutate`, which reads back and adopts what a request whose response was
+lost created, instead of creating it again.
 
 botocore is imported lazily so that ``--help`` and ``version`` start instantly.
 """
@@ -11,12 +15,17 @@ from __future__ import annotations
 
 import contextlib
 from collections import Counter
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator, TypeVar
 
 from . import __version__
 from .errors import AWSError, ConfigError
+from .retrying import RetryHook, RetrySettings, RetryStats, failure_kind
 
-__all__ = ["AWSClient", "aws_errors", "error_code"]
+__all__ = ["AWSClient", "aws_errors", "error_code", "read_or_none", "response_lost", "request_id", "ADOPTED"]
+
+T = TypeVar("T")
+#: what an ``adopt`` callback of :meth:`AWSClient.mutate` returns when the work is done but has no result
+ADOPTED: Any = {}
 
 MAX_ATTEMPTS = 8
 
@@ -25,6 +34,26 @@ def error_code(exc: BaseException) -> str:
     """The AWS error code of a botocore ``ClientError`` (``''`` for anything else)."""
     response = getattr(exc, "response", None) or {}
     return str(response.get("Error", {}).get("Code", ""))
+
+
+def request_id() -> str:
+    """A short random id that marks one create call (in a name or description) where the API has no idempotency
+    token, so that :meth:`AWSClient.mutate` can find what the call created after its response was lost."""
+    import uuid
+    return uuid.uuid4().hex[:12]
+
+
+def response_lost(exc: BaseException) -> bool:
+    """AWS may have done the work of the failed call: the connection broke after sending, or AWS answered 5xx."""
+    response = getattr(exc, "response", None)
+    if response is not None:
+        status = response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        return status >= 500 or error_code(exc) in ("InternalFailure", "ServiceUnavailable", "RequestTimeout")
+    return failure_kind(None, exc) == "ambiguous"
+
+
+_LOST_HINT = ("The connection broke after the request was sent, so AWS may have done it. Check the state in AWS, "
+              "then run the command again.")
 
 
 def _error_message(exc: BaseException) -> str:
@@ -48,6 +77,21 @@ def aws_errors(what: str, hint: str | None = None) -> Iterator[None]:
         raise botocore_error(exc, what) from exc
 
 
+def read_or_none(what: str, call: Callable[..., T], missing: tuple[str, ...], **params: Any) -> T | None:
+    """A read that answers ``None`` when AWS says the thing does not exist (an error code in ``missing``, or a
+    ValidationError saying "does not exist"); every other failure, connection errors included, is an AWSError."""
+    from botocore.exceptions import ClientError
+    with aws_errors(what):
+        try:
+            return call(**params)
+        except ClientError as exc:
+            code = error_code(exc)
+            if code in missing or (code == "ValidationError" and "does not exist" in _error_message(exc)
+                                   and "ValidationError" in missing):
+                return None
+            raise
+
+
 class _PlaceboSessionShim:
     """placebo attaches to ``session.events``; botocore sessions keep their emitter as a component."""
 
@@ -62,12 +106,15 @@ class _PlaceboSessionShim:
 class AWSClient:
     """Creates and caches botocore clients; counts calls per ``service.Operation``."""
 
-    def __init__(self, session: Any = None, *, region: str | None = None):
+    def __init__(self, session: Any = None, *, region: str | None = None, retry: RetrySettings | None = None):
         self._session = session
         self._region = region
         self._clients: dict[tuple[str, str], Any] = {}
         self.call_counts: Counter[str] = Counter()
         self.pill: Any = None
+        self.retry = retry or RetrySettings()
+        self.retry_stats = RetryStats()
+        self.last_operation = ""
 
     @property
     def session(self) -> Any:
@@ -94,12 +141,58 @@ class AWSClient:
                             user_agent_extra=f"fink/{__version__}")
             client = self.session.create_client(service, region_name=region, config=config)
             client.meta.events.register("before-parameter-build.*.*", self._count)
+            self._install_retry_hook(client)
             self._clients[key] = client
         return self._clients[key]
 
+    def _install_retry_hook(self, client: Any) -> None:
+        """Replace botocore's retry handler with fink's (see :mod:`fink.retrying`)."""
+        event = client.meta.service_model.service_id.hyphenize()
+        hook = RetryHook(self.retry, self.retry_stats)
+        client.meta.events.unregister(f"needs-retry.{event}", unique_id=f"retry-config-{event}")
+        client.meta.events.register(f"needs-retry.{event}", hook.needs_retry, unique_id=f"retry-config-{event}")
+        client.meta.events.register(f"before-parameter-build.{event}", hook.classify)
+
+    # ---- mutating calls -----------------------------------------------------------------------------------------
+    def mutate(self, what: str, call: Callable[[], T], *, adopt: Callable[[], T | None] | None = None,
+               done_codes: tuple[str, ...] = (), repeatable: bool = False, hint: str | None = None) -> T:
+        """Make one mutating call so that a lost response never gets its work done twice.
+
+        When the call fails in a way after which AWS may have done the work (its response was lost), ``adopt``
+        reads back the state: what it returns (``ADOPTED`` when the call has no result) is taken as the call's
+        result; ``None`` means nothing was created, and the call is sent again. An error whose code is in
+        ``done_codes`` ("already exists", "not found" for a delete) after such a loss is the loss's own doing and
+        is adopted too. Without ``adopt`` a lost response is an error, unless the call is ``repeatable`` (sending
+        it again is harmless, like a ping). Other errors become :class:`AWSError` saying ``what`` failed.
+        """
+        lost = False
+        for attempt in range(1, self.retry.max_attempts + 1):
+            before = self.retry_stats.ambiguous_total()
+            try:
+                return call()
+            except Exception as exc:  # noqa: BLE001 - anything not sorted out below is raised as it came
+                this_lost, operation = response_lost(exc), self.last_operation
+                lost = lost or this_lost or self.retry_stats.ambiguous_total() != before
+                if lost and adopt is not None and (this_lost or error_code(exc) in done_codes):
+                    found = adopt()
+                    if found is not None:
+                        self.retry_stats.adopted[operation] += 1
+                        return found
+                if not (this_lost and (adopt is not None or repeatable) and attempt < self.retry.max_attempts):
+                    if this_lost and getattr(exc, "response", None) is None:
+                        raise AWSError(f"{what} failed: the connection broke after the request was sent, before AWS "
+                                       f"answered ({exc}).", operation=operation, code="ResponseLost",
+                                       hint=hint or _LOST_HINT) from exc
+                    with aws_errors(what, hint or (_LOST_HINT if this_lost else None)):
+                        raise
+                self.retry_stats.recreated[operation] += 1
+            self.retry.wait(attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
     def _count(self, model: Any = None, **_: Any) -> None:
         if model is not None:
-            self.call_counts[f"{model.service_model.service_name}.{model.name}"] += 1
+            self.last_operation = f"{model.service_model.service_name}.{model.name}"
+            self.call_counts[self.last_operation] += 1
 
     @property
     def total_calls(self) -> int:

@@ -54,5 +54,5 @@ def confined_path(name: Any, workdir: str, what: str) -> str:
         raise ConfigError(f"{what} '{name}' lies outside the project folder {workdir}.",
                           hint="Name a file inside the project folder, e.g. 'bundle.zip' or 'dist/bundle.zip'.")
     if os.path.isdir(path):
-        raise ConfigError(f"{what} '{name}' is a folder.", hint="Name a file, e.g. 'bundle.zip'.")
+        raise ConfigError(f"{what} '{name}' is a folder, not a file.", hint="Name a file, e.g. 'bundle.zip'.")
     return path

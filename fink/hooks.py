@@ -76,10 +76,22 @@ def load_module_from_file(path: str, name: str | None = None) -> ModuleType:
 
 
 class HookSet:
-    """The hook modules registered for one run; ``close()`` deregisters them all."""
+    """The hook modules registered for one run; ``close()`` deregisters them all.
+
+    :meth:`load` imports a user file at most once per run: ``cloudformation.py`` is both the template and a hook
+    file, and its module-level code must run once, with state set by ``generate_template`` visible to its hooks.
+    """
 
     def __init__(self) -> None:
         self.modules: list[tuple[str, ModuleType]] = []
+        self._loaded: dict[str, ModuleType] = {}
+
+    def load(self, path: str, name: str | None = None) -> ModuleType:
+        """The module of the Python file ``path``, imported on the first call of this run."""
+        key = os.path.abspath(path)
+        if key not in self._loaded:
+            self._loaded[key] = load_module_from_file(path, name)
+        return self._loaded[key]
 
     def add(self, label: str, module: ModuleType) -> None:
         """Register the hooks of ``module`` (a file without register()/deregister() is ignored)."""
@@ -98,7 +110,7 @@ class HookSet:
 
     def add_file(self, path: str) -> None:
         if os.path.isfile(path):
-            self.add(os.path.basename(path), load_module_from_file(path))
+            self.add(os.path.basename(path), self.load(path))
 
     def close(self) -> None:
         while self.modules:

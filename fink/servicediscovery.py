@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .awsclient import AWSClient, aws_errors, error_code
+from .awsclient import AWSClient, read_or_none
 from .errors import AWSError
 
 __all__ = ["get_outputs_for_stack", "describe_stack"]
@@ -15,16 +15,10 @@ __all__ = ["get_outputs_for_stack", "describe_stack"]
 
 def describe_stack(awsclient: AWSClient, stack_name: str, region: str | None = None) -> dict[str, Any] | None:
     """The stack's description, or ``None`` when it does not exist."""
-    from botocore.exceptions import ClientError
     client = awsclient.get_client("cloudformation", region)
-    try:
-        stacks = client.describe_stacks(StackName=stack_name)["Stacks"]
-    except ClientError as exc:
-        if error_code(exc) == "ValidationError" and "does not exist" in str(exc):
-            return None
-        with aws_errors(f"Describing stack '{stack_name}'"):
-            raise
-    return stacks[0] if stacks else None
+    found = read_or_none(f"Describing stack '{stack_name}'", client.describe_stacks, ("ValidationError",),
+                         StackName=stack_name)
+    return found["Stacks"][0] if found and found["Stacks"] else None
 
 
 def get_outputs_for_stack(awsclient: AWSClient, stack_name: str, region: str | None = None) -> dict[str, str]:

@@ -8,8 +8,8 @@ __all__ = ["get_env", "get_user"]
 
 
 def get_env() -> str | None:
-    """The lower-cased ``ENV`` environment variable, or ``None`` when it is not set."""
-    env = os.environ.get("ENV")
+    """The lower-cased ``ENV`` environment variable (or, as in gcdt, ``env``), or ``None`` when neither is set."""
+    env = os.environ.get("ENV", os.environ.get("env"))
     return env.lower() if env else None
 
 

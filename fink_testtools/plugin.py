@@ -5,6 +5,8 @@
 - ``awsclient``: a fresh :class:`fink.awsclient.AWSClient`; tests marked ``@pytest.mark.placebo`` record or play
   back their calls under ``tests/resources/placebo/<module>.<test>/`` according to ``PLACEBO_MODE``
   (``playback`` by default, ``record``, or ``normal``).
+- ``fault_proxy``: a :class:`fink_testtools.faults.FaultProxy` in front of the moto server (no rules until the test
+  sets them with ``set_rules``); ``retrying_awsclient(clock, seed)`` makes an AWSClient that retries on that clock.
 - ``logcapture``, ``temp_folder`` (a temporary working folder), ``project`` (copies a sample project from
   ``tests/resources`` into the temporary folder), ``fake_clock`` and ``run_cli``.
 """
@@ -31,6 +33,12 @@ def pytest_configure(config: Any) -> None:
 
 @pytest.fixture(scope="session")
 def moto_server() -> Any:
+    """One moto server per test process (pytest-xdist: per worker, each at its own free port). A pytest run started
+    by a test may reuse its parent's idle server: ``FINK_TESTTOOLS_MOTO_URL`` names it (saves moto's start-up)."""
+    reuse = os.environ.get("FINK_TESTTOOLS_MOTO_URL")
+    if reuse:
+        yield MotoServer.attach(reuse)
+        return
     server = MotoServer().start()
     yield server
     server.stop()
@@ -67,6 +75,30 @@ def awsclient(request: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
         path.mkdir(parents=True, exist_ok=True)
         client.attach_placebo(str(path), mode)
     return client
+
+
+@pytest.fixture(scope="session")
+def _session_fault_proxy(moto_server: MotoServer) -> Any:
+    from .faults import FaultProxy
+    proxy = FaultProxy(moto_server.url).start()
+    yield proxy
+    proxy.stop()
+
+
+@pytest.fixture
+def fault_proxy(aws: MotoServer, _session_fault_proxy: Any) -> Any:
+    """The fault injector in front of moto, with no rules (``fault_proxy.set_rules([...], seed=1)``)."""
+    _session_fault_proxy.set_rules([])
+    yield _session_fault_proxy
+    _session_fault_proxy.set_rules([])
+
+
+@pytest.fixture
+def retrying_awsclient() -> Callable[..., Any]:
+    """``retrying_awsclient(clock, seed=0)``: an AWSClient whose retries wait on ``clock`` with seeded jitter."""
+    from fink.awsclient import AWSClient
+    from fink.retrying import RetrySettings
+    return lambda clock, seed=0: AWSClient(retry=RetrySettings(clock=clock, seed=seed))
 
 
 @pytest.fixture

@@ -1,11 +1,14 @@
 """``api deploy`` and ``api custom-domain-create``: read remote state, plan with ``fink_api.plan``, show, execute.
 
 The definition goes first (it yields the API id); then, with the id known, the Lambda permissions, a deployment
-with the stage settings, the usage plan for the API key and the custom domain. Every part is idempotent: a
-second deploy with the same config only creates a new deployment and re-applies the stage settings.
+with the stage settings, the usage plan for the API key and the custom domain. Every part is idempotent: the
+deployment's description carries a fingerprint of the definition and the stage settings, so a second deploy with
+the same swagger.yaml and config changes nothing at all.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
@@ -96,10 +99,17 @@ def _host(api_id: str | None, region: str) -> str | None:
     return f"{api_id}.execute-api.{region}.amazonaws.com" if api_id else None
 
 
+def fingerprint(body: str, api: Mapping[str, Any]) -> str:
+    """What a deployment serves: the filled definition, the stage and its settings."""
+    data = json.dumps({"body": body, "stage": api["targetStage"], "settings": p.stage_ops(api)}, sort_keys=True)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:16]
+
+
 def _put_definition(s: Services, config: Mapping[str, Any], doc: dict, existing: dict | None,
-                    arns: Mapping[tuple[str, str], str], ui: UI) -> str:
-    """Import or overwrite the API; returns its id. A new API whose definition needs its own host is created
-    empty first, so that the host (which contains the id) can be filled in."""
+                    arns: Mapping[tuple[str, str], str], ui: UI) -> tuple[str, str | None]:
+    """Import or overwrite the API; returns its id and the fingerprint to deploy (``None``: the stage already
+    serves exactly this). A new API whose definition needs its own host is created empty first, so that the host
+    (which contains the id) can be filled in."""
     api, domain = config["api"], config.get("customDomain")
     entries = (config.get("lambda") or {}).get("entries") or []
     uris = {e["swaggerRef"]: swagger.lambda_uri(s.region, arns[(e["name"], e["alias"])])
@@ -112,9 +122,14 @@ def _put_definition(s: Services, config: Mapping[str, Any], doc: dict, existing:
         ui.info(f"Creating REST API {api['name']} (its host is needed in swagger.yaml)")
         api_id = created_empty = s.apigw.create_api(api["name"], api.get("description", ""))["id"]
     body = swagger.dump(swagger.fill(doc, swagger.fill_values(api, domain, _host(api_id, s.region), uris)))
+    wanted = fingerprint(body, api)
     if api_id is None:
         ui.info(f"Creating REST API {api['name']} from swagger.yaml")
-        return s.apigw.import_api(body)["id"]
+        return s.apigw.import_api(body, api["name"])["id"], wanted
+    if existing and s.apigw.deployed_fingerprint(api_id, api["targetStage"]) == wanted:
+        ui.info(f"REST API {api['name']} ({api_id}): stage {api['targetStage']} already serves this definition "
+                "and these settings")
+        return api_id, None
     ui.info(f"Updating REST API {api['name']} ({api_id}) from swagger.yaml")
     try:
         s.apigw.overwrite_api(api_id, body)
@@ -122,7 +137,7 @@ def _put_definition(s: Services, config: Mapping[str, Any], doc: dict, existing:
         if created_empty:
             _delete_quietly(s, created_empty, ui)
         raise
-    return api_id
+    return api_id, wanted
 
 
 def _delete_quietly(s: Services, api_id: str, ui: UI) -> None:
@@ -146,10 +161,11 @@ def _permission_actions(s: Services, entries: list[Mapping[str, str]], arns: Map
 
 
 def _deploy_stage(s: Services, context: Mapping[str, Any], api: Mapping[str, Any], api_id: str, ui: UI,
-                  changes: Any) -> None:
+                  changes: Any, served: str) -> None:
     stage = api["targetStage"]
     ui.info(f"Deploying to stage {stage}")
-    s.apigw.create_deployment(api_id, stage, f"Deployed by {context.get('user') or 'fink'} with fink api")
+    s.apigw.create_deployment(api_id, stage, f"Deployed by {context.get('user') or 'fink'} with fink api "
+                                             f"[fink:{served}]")
     changes.record(f"deployed to stage {stage}", completes="deploy to the stage")
     ops = p.stage_ops(api)
     ui.debug(f"Stage patch operations: {ops}")
@@ -213,10 +229,15 @@ def deploy_api(context: Mapping[str, Any], config: Mapping[str, Any], s: Service
                                                                     if api.get("apiKey") else []) + (
         ["set up the custom domain"] if config.get("customDomain") else [])
     with changes_so_far(ui, "api deploy", pending) as changes:
-        api_id = _put_definition(s, config, doc, existing, arns, ui)
-        changes.record(f"{'updated' if existing else 'created'} REST API {api['name']} ({api_id})")
+        api_id, served = _put_definition(s, config, doc, existing, arns, ui)
+        if served is not None:
+            changes.record(f"{'updated' if existing else 'created'} REST API {api['name']} ({api_id})")
         execute(_permission_actions(s, entries, arns, api_id), s, ui, changes)
-        _deploy_stage(s, context, api, api_id, ui, changes)
+        if served is not None:
+            _deploy_stage(s, context, api, api_id, ui, changes, served)
+        else:
+            changes.complete("deploy to the stage")
+            changes.complete("apply the stage settings")
         execute(_usage_plan_actions(s, api, api_id), s, ui, changes)
         changes.complete("set up the API key's usage plan")
         if config.get("customDomain"):

@@ -9,12 +9,18 @@ Two AWS quirks are handled here so that the rest of the tool sees one behaviour:
   :meth:`CloudFormation.create_change_set` and no change set is left behind.
 * throttling while polling events: :meth:`CloudFormation.new_events` returns ``None`` instead of raising, so the
   poller simply tries again after its next (longer) interval.
+
+Every mutating call carries CloudFormation's idempotency token (``ClientRequestToken``, ``ClientToken`` for change
+sets) and goes through :meth:`fink.awsclient.AWSClient.mutate`: after a lost response the stack or change set this
+call created is read back and adopted (the local emulator ignores the tokens and says "already exists").
 """
 from __future__ import annotations
 
+import uuid
 from typing import Any, Iterator
 
-from fink.awsclient import AWSClient, aws_errors, error_code
+from fink.awsclient import ADOPTED, AWSClient, aws_errors, error_code, read_or_none
+from fink.errors import AWSError
 from fink.clock import Backoff, Clock, Poller
 from fink.servicediscovery import describe_stack
 
@@ -35,6 +41,11 @@ _LIVE_STATUSES = [  # every status except DELETE_COMPLETE
 
 def _is_no_changes(text: str) -> bool:
     return any(marker in text for marker in NO_CHANGES_MARKERS)
+
+
+def new_token() -> str:
+    """An idempotency token for one logical call (the same on every resend of it)."""
+    return "fink-" + uuid.uuid4().hex
 
 
 class CloudFormation:
@@ -64,6 +75,18 @@ class CloudFormation:
             body = self.client.get_template(StackName=stack_name, TemplateStage="Processed")["TemplateBody"]
         return json.loads(body) if isinstance(body, str) else dict(body)
 
+    def original_template(self, stack_name: str) -> Any:
+        """The template as it was submitted (parsed when it is JSON)."""
+        import json
+        with aws_errors(f"Reading the template of stack '{stack_name}'"):
+            body = self.client.get_template(StackName=stack_name, TemplateStage="Original")["TemplateBody"]
+        if isinstance(body, str):
+            try:
+                return json.loads(body)
+            except ValueError:
+                return body
+        return body
+
     def latest_event_id(self, stack_id: str) -> str | None:
         with aws_errors(f"Reading the events of stack '{stack_id}'"):
             events = self.client.describe_stack_events(StackName=stack_id)["StackEvents"]
@@ -79,14 +102,16 @@ class CloudFormation:
             if not token:
                 return
 
-    def new_events(self, stack_id: str, after_event_id: str | None) -> list[dict[str, Any]] | None:
-        """Events newer than ``after_event_id``, oldest first; ``None`` when AWS throttled this poll."""
+    def new_events(self, stack_id: str, after_event_id: str | None,
+                   since: Any = None) -> list[dict[str, Any]] | None:
+        """Events newer than ``after_event_id`` and later than ``since`` (a datetime from AWS's clock, e.g. the
+        change set's CreationTime), oldest first; ``None`` when AWS throttled this poll."""
         from botocore.exceptions import ClientError
         found: list[dict[str, Any]] = []
         try:
             for page in self._event_pages(stack_id):
                 for event in page:  # newest first
-                    if event["EventId"] == after_event_id:
+                    if event["EventId"] == after_event_id or (since is not None and event["Timestamp"] <= since):
                         return list(reversed(found))
                     found.append(event)
         except ClientError as exc:
@@ -99,16 +124,13 @@ class CloudFormation:
     # ---- change sets --------------------------------------------------------------------------------------------
     def create_change_set(self, request: dict[str, Any], clock: Clock, timeout: float) -> dict[str, Any] | None:
         """Create a change set and wait until it is ready; ``None`` (and nothing left behind) when it is empty."""
-        from botocore.exceptions import ClientError
         stack = request["StackName"]
         try:
-            created = self.client.create_change_set(**request, Capabilities=CAPABILITIES)
-        except ClientError as exc:
-            if _is_no_changes(str(exc)):
+            created = self._create_change_set(request)
+        except AWSError as exc:
+            if _is_no_changes(exc.aws_message or exc.message):
                 return None
-            with aws_errors(f"Creating a change set for stack '{stack}'",
-                            hint="Check the template and the parameters (cloud generate writes the template)."):
-                raise
+            raise
         ids = {"ChangeSetName": created["Id"], "StackName": created.get("StackId") or stack}
         try:
             change_set = self._wait_for_change_set(ids, clock, timeout)
@@ -120,11 +142,28 @@ class CloudFormation:
             self.delete_change_set(ids)
             if _is_no_changes(reason):
                 return None
-            from fink.errors import AWSError
             raise AWSError(f"CloudFormation refused the change set for stack '{stack}': {reason}",
                            code="ChangeSetFailed", aws_message=reason,
                            hint="Fix the template or the parameters and deploy again.")
         return change_set
+
+    def _create_change_set(self, request: dict[str, Any]) -> dict[str, Any]:
+        """CreateChangeSet with a token; a lost response is resolved by reading the change set by its name."""
+        token = new_token()
+
+        def adopt() -> dict[str, Any] | None:
+            found = self._change_set_or_none({"ChangeSetName": request["ChangeSetName"],
+                                              "StackName": request["StackName"]})
+            return {"Id": found["ChangeSetId"], "StackId": found["StackId"]} if found else None
+        return self.awsclient.mutate(
+            f"Creating a change set for stack '{request['StackName']}'",
+            lambda: self.client.create_change_set(**request, Capabilities=CAPABILITIES, ClientToken=token),
+            adopt=adopt, done_codes=("AlreadyExistsException",),
+            hint="Check the template and the parameters (cloud generate writes the template).")
+
+    def _change_set_or_none(self, ids: dict[str, str]) -> dict[str, Any] | None:
+        return read_or_none(f"Describing the change set of stack '{ids['StackName']}'", self.client.describe_change_set,
+                            ("ChangeSetNotFound", "ChangeSetNotFoundException", "ValidationError"), **ids)
 
     def _wait_for_change_set(self, ids: dict[str, str], clock: Clock, timeout: float) -> dict[str, Any]:
         from fink.checkpoints import checkpoint
@@ -152,8 +191,10 @@ class CloudFormation:
             return bool(self.client.list_change_sets(StackName=stack_id).get("Summaries"))
 
     def delete_change_set(self, ids: dict[str, str]) -> None:
-        with aws_errors(f"Deleting the change set of stack '{ids['StackName']}'"):
-            self.client.delete_change_set(**ids)
+        self.awsclient.mutate(f"Deleting the change set of stack '{ids['StackName']}'",
+                              lambda: self.client.delete_change_set(**ids),
+                              adopt=lambda: ADOPTED if self._change_set_or_none(ids) is None else None,
+                              done_codes=("ChangeSetNotFound", "ChangeSetNotFoundException"))
 
     def _delete_change_set_quietly(self, ids: dict[str, str]) -> None:
         from fink.errors import FinkError
@@ -165,9 +206,15 @@ class CloudFormation:
     def execute_change_set(self, ids: dict[str, str]) -> None:
         """Execute the change set; one that CloudFormation refuses to execute is deleted, not left behind."""
         from fink.errors import FinkError
+        token = new_token()
+
+        def adopt() -> Any:
+            found = self._change_set_or_none(ids)
+            return ADOPTED if found and found.get("ExecutionStatus", "AVAILABLE") != "AVAILABLE" else None
         try:
-            with aws_errors(f"Executing the change set of stack '{ids['StackName']}'"):
-                self.client.execute_change_set(**ids)
+            self.awsclient.mutate(f"Executing the change set of stack '{ids['StackName']}'",
+                                  lambda: self.client.execute_change_set(**ids, ClientRequestToken=token),
+                                  adopt=adopt, done_codes=("InvalidChangeSetStatus",))
         except FinkError:
             self._delete_change_set_quietly(ids)
             raise
@@ -176,9 +223,17 @@ class CloudFormation:
     def create_stack(self, request: dict[str, Any], policy_json: str) -> str:
         """Create a stack from a change-set style request; returns the stack id."""
         kwargs = {k: v for k, v in request.items() if k not in ("ChangeSetType", "ChangeSetName")}
-        with aws_errors(f"Creating stack '{request['StackName']}'",
-                        hint="Check the template and the parameters (cloud generate writes the template)."):
-            return self.client.create_stack(**kwargs, Capabilities=CAPABILITIES, StackPolicyBody=policy_json)["StackId"]
+        token = new_token()
+
+        def adopt() -> str | None:  # the stack did not exist when this run planned: one that exists now is ours
+            stack = self.describe_stack(request["StackName"])
+            return stack["StackId"] if stack and stack["StackStatus"] != "REVIEW_IN_PROGRESS" else None
+        return self.awsclient.mutate(
+            f"Creating stack '{request['StackName']}'",
+            lambda: self.client.create_stack(**kwargs, Capabilities=CAPABILITIES, StackPolicyBody=policy_json,
+                                             ClientRequestToken=token)["StackId"],
+            adopt=adopt, done_codes=("AlreadyExistsException",),
+            hint="Check the template and the parameters (cloud generate writes the template).")
 
     def set_stack_policy(self, stack_name: str, policy_json: str) -> None:
         with aws_errors(f"Setting the stack policy of stack '{stack_name}'"):
@@ -186,9 +241,13 @@ class CloudFormation:
 
     def cancel_update(self, stack_name: str) -> None:
         with aws_errors(f"Cancelling the update of stack '{stack_name}'"):
-            self.client.cancel_update_stack(StackName=stack_name)
+            self.client.cancel_update_stack(StackName=stack_name, ClientRequestToken=new_token())
 
     def delete_stack(self, stack_name: str, role_arn: str | None = None) -> None:
-        kwargs = {"StackName": stack_name, **({"RoleARN": role_arn} if role_arn else {})}
-        with aws_errors(f"Deleting stack '{stack_name}'"):
-            self.client.delete_stack(**kwargs)
+        kwargs = {"StackName": stack_name, "ClientRequestToken": new_token(), **({"RoleARN": role_arn} if role_arn else {})}
+
+        def adopt() -> Any:  # a lost DeleteStack took effect when the stack is gone or on its way out
+            stack = self.describe_stack(stack_name)
+            return ADOPTED if stack is None or stack["StackStatus"].startswith("DELETE_") else None
+        self.awsclient.mutate(f"Deleting stack '{stack_name}'", lambda: self.client.delete_stack(**kwargs),
+                              adopt=adopt)

@@ -48,4 +48,4 @@ TOOL = Tool(
 
 
 def main() -> None:
-    tool_main("cloud")
+    tool_main(TOOL)

@@ -1,94 +1,57 @@
-"""Cloud particles: reusable building blocks for troposphere templates (an import path templates rely on).
+"""Cloud particles: reusable building blocks for troposphere templates, with gcdt's contract
+(``gcdt.kumo_particle_helper``: ``initialize``, ``Particle``, ``get_particle_permissions``).
 
-A particle is a small troposphere template (parameters, resources, outputs) plus the IAM permissions the
-service needs to use it. ``cloudformation.py`` assembles its stack from particles:
+A particle is a function that adds its resources to the template (the template is the common context: it carries
+``SERVICE_NAME``, ``SERVICE_ENVIRONMENT`` and ``DEFAULT_TAGS``) and returns a :class:`Particle` describing what it
+added and which IAM permissions a service needs to use it:
 
     from fink_cloud import cloud_particle_helper as ph
+
+    def create_bucket(template):
+        bucket = template.add_resource(Bucket("%sBucket" % template.SERVICE_NAME, Tags=template.DEFAULT_TAGS))
+        return ph.Particle(template, {"bucket": bucket}, permissions=[s3_read_write(bucket)])
 
     def generate_template():
         template = troposphere.Template()
         ph.initialize(template, "mysvc")
-        particles = [create_s3_bucket(template), create_queue(template)]
-        ph.add_particles(template, particles)
-        role_statements = ph.get_particle_permissions(particles)
+        particles = [create_bucket(template)]
+        statements = ph.get_particle_permissions(particles)   # one permission profile per particle
         ...
-
-The template is the common context: :func:`initialize` stores ``SERVICE_NAME``, ``SERVICE_ENVIRONMENT`` and
-``DEFAULT_TAGS`` on it, so particles can name and tag their resources consistently.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+import os
+from typing import Any, Iterable
 
-from fink.utils import get_env
-
-__all__ = ["initialize", "Particle", "add_particles", "get_particle_permissions"]
+__all__ = ["initialize", "Particle", "get_particle_permissions"]
 
 
-def initialize(template: Any, service_name: str, environment: str | None = None) -> Any:
-    """Prepare ``template`` as the context particles share: names, tags, format version, description."""
+def initialize(template: Any, service_name: str, environment: str = "dev") -> Any:
+    """Prepare ``template`` as the particles' shared context.
+
+    ``SERVICE_NAME`` is the ``SERVICE_NAME`` environment variable or ``service_name``; ``SERVICE_ENVIRONMENT`` the
+    lower-cased ``ENV`` or ``environment``; ``DEFAULT_TAGS`` tags ``service-name`` and ``environment``. Sets the
+    format version and the description ``Stack for <service_name> microservice`` (both as gcdt did)."""
     from troposphere import Tags
-    template.SERVICE_NAME = service_name
-    template.SERVICE_ENVIRONMENT = (environment or get_env() or "dev").lower()
-    template.DEFAULT_TAGS = Tags(**{"service-name": service_name, "environment": template.SERVICE_ENVIRONMENT})
+    template.SERVICE_NAME = os.getenv("SERVICE_NAME", service_name)
+    template.SERVICE_ENVIRONMENT = os.getenv("ENV", environment).lower()
+    template.DEFAULT_TAGS = Tags(**{"service-name": template.SERVICE_NAME,
+                                    "environment": template.SERVICE_ENVIRONMENT})
     template.set_version("2010-09-09")
-    if not template.description:
-        template.set_description(f"Stack for the {service_name} service")
+    template.set_description(f"Stack for {service_name} microservice")
     return template
 
 
 class Particle:
-    """A reusable building block: a troposphere ``Template`` fragment plus default IAM permissions.
+    """What a particle added: the ``template``, its ``resources`` (a dict name → resource) and its permission
+    profile (``permissions``: whatever the service's policy needs, e.g. a list of statements; ``None`` = none)."""
 
-    ``parameters`` overrides the defaults of the fragment's parameters; ``permissions`` replaces the particle's
-    default permission statements (dicts in IAM policy syntax).
-    """
-
-    def __init__(self, name: str, template: Any, permissions: Iterable[Mapping[str, Any]] = (),
-                 parameters: Mapping[str, Any] | None = None):
-        self.name = name
+    def __init__(self, template: Any, resources: Any, permissions: Any = None):
         self.template = template
-        self.permissions = [dict(p) for p in permissions]
-        for key, value in (parameters or {}).items():
-            self.override_default(key, value)
-
-    def override_default(self, parameter: str, value: Any) -> "Particle":
-        if parameter not in self.template.parameters:
-            raise KeyError(f"particle '{self.name}' has no parameter '{parameter}'")
-        self.template.parameters[parameter].Default = value
-        return self
-
-    def with_permissions(self, permissions: Iterable[Mapping[str, Any]]) -> "Particle":
-        """Replace the default permissions."""
-        self.permissions = [dict(p) for p in permissions]
-        return self
+        self.resources = resources
+        self.permissions = permissions
 
 
-def add_particles(template: Any, particles: Iterable[Particle]) -> Any:
-    """Copy the particles' parameters, resources, outputs, conditions and mappings into ``template``.
-
-    A name used twice with a different definition is an error; the same object added twice is fine.
-    """
-    for particle in particles:
-        for kind in ("parameters", "resources", "outputs", "conditions", "mappings"):
-            target, source = getattr(template, kind), getattr(particle.template, kind)
-            for key, value in source.items():
-                if key in target and target[key] is not value:
-                    raise ValueError(f"particle '{particle.name}': {kind[:-1]} '{key}' already exists in the "
-                                     "template")
-                target[key] = value
-    return template
-
-
-def get_particle_permissions(particles: Iterable[Particle]) -> list[dict[str, Any]]:
-    """All permission statements of the particles in order, without duplicates."""
-    import json
-    seen: set[str] = set()
-    statements = []
-    for particle in particles:
-        for statement in particle.permissions:
-            key = json.dumps(statement, sort_keys=True, default=str)
-            if key not in seen:
-                seen.add(key)
-                statements.append(statement)
-    return statements
+def get_particle_permissions(particles: Iterable[Particle]) -> list[Any]:
+    """The permission profiles of the particles that have one, in order."""
+    return [p.permissions for p in particles if p.permissions is not None]

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
+from fink.awsclient import request_id
 from fink.errors import ConfigError, FinkError, GracefulExit
 from fink.render import table
 
@@ -23,7 +24,7 @@ from .cfn import CloudFormation
 from .events import SUCCESS_STATUSES, StackWatcher, failure_summary
 from .params import (SECRETS_METADATA, ParameterChange, check_parameters, check_values, keeps_previous,
                      parameter_changes, parameter_list, secret_keys)
-from .template import MAX_BODY_BYTES, load_template, stack_policies
+from .template import MAX_BODY_BYTES, load_template, override_note, stack_policies
 
 __all__ = ["Plan", "make_plan", "execute_plan", "discard_plan", "check_deployable", "parameter_table",
            "outputs_of", "timeout_of", "ChangeSetGuard"]
@@ -50,6 +51,7 @@ class Plan:
     change_set: dict[str, Any] | None     # None: nothing to change, or a new stack created with CreateStack
     module: ModuleType | None             # cloudformation.py (for its stack policy functions)
     request: dict[str, Any]               # the change set request (CreateStack takes the same arguments)
+    last_event: str | None = None         # the stack's newest event when planning: a newer one means another run
 
     @property
     def creates_stack(self) -> bool:
@@ -108,7 +110,7 @@ def _change_set_request(context: dict, config: dict, body: str, change_set_type:
     stack = config["stack"]
     request: dict[str, Any] = {
         "StackName": stack["StackName"], "ChangeSetType": change_set_type,
-        "ChangeSetName": "fink-" + context["_clock"].now().strftime("%Y%m%d%H%M%S"),
+        "ChangeSetName": "fink-" + context["_clock"].now().strftime("%Y%m%d%H%M%S-") + request_id(),
         "Parameters": parameter_list(config.get("parameters") or {}),
         **_template_source(context, config, body),
     }
@@ -139,10 +141,35 @@ def make_plan(context: dict, config: dict, cfn: CloudFormation, *, preview: bool
                                                            secrets)
     change_set_type = "CREATE" if _is_new(stack) else "UPDATE"
     request = _change_set_request(context, config, json.dumps(template, indent=2), change_set_type)
-    change_set = None
+    change_set, last_event = None, None
+    if not preview and not changes and _same_as_deployed(cfn, stack, template, request):
+        return Plan(config["stack"]["StackName"], change_set_type, stack, changes, None, module, request)
     if stack is not None or preview:
         change_set = cfn.create_change_set(request, context["_clock"], timeout_of(config))
-    return Plan(config["stack"]["StackName"], change_set_type, stack, changes, change_set, module, request)
+    if change_set is not None and change_set_type == "UPDATE":  # the state this change set was computed against
+        last_event = cfn.latest_event_id(change_set["StackId"])
+    return Plan(config["stack"]["StackName"], change_set_type, stack, changes, change_set, module, request,
+                last_event)
+
+
+def _same_as_deployed(cfn: CloudFormation, stack: dict[str, Any] | None, template: dict, request: dict) -> bool:
+    """Whether the deployed stack already has this template, these parameters and settings, so that deploy needs
+    no change set at all (a repeated deploy makes no change, not even a change set to delete again).
+
+    Only when nothing outside the template can change the outcome: no NoEcho or SSM parameter (their values cannot
+    be compared), no transform (macros expand at deploy time)."""
+    if _is_new(stack) or not str(stack["StackStatus"]).endswith("_COMPLETE"):  # type: ignore[index]
+        return False
+    params = (template.get("Parameters") or {}).values()
+    if "Transform" in template or any(str(p.get("NoEcho", "")).lower() == "true"
+                                      or str(p.get("Type", "")).startswith("AWS::SSM::") for p in params):
+        return False
+    if "NotificationARNs" in request and sorted(request["NotificationARNs"]) != sorted(
+            stack.get("NotificationARNs", [])):  # type: ignore[union-attr]
+        return False
+    if request.get("RoleARN", stack.get("RoleARN")) != stack.get("RoleARN"):  # type: ignore[union-attr]
+        return False
+    return cfn.original_template(stack["StackId"]) == json.loads(json.dumps(template))  # type: ignore[index]
 
 
 def _check_keep_previous(config_params: dict, stack: dict[str, Any] | None) -> None:
@@ -277,14 +304,17 @@ def execute_plan(context: dict, config: dict, cfn: CloudFormation, plan: Plan,
 
 def _execute(context: dict, config: dict, cfn: CloudFormation, plan: Plan, guard: ChangeSetGuard) -> str:
     ui = context["_ui"]
-    policy, during = stack_policies(plan.module, bool(context["_arguments"].get("--override-stack-policy")))
+    override = bool(context["_arguments"].get("--override-stack-policy"))
+    policy, during = stack_policies(plan.module, override)
+    if override_note(plan.module, override):
+        ui.warn(override_note(plan.module, override))
     if plan.creates_stack:
         ui.info(f"Creating stack '{plan.stack_name}' ...")
         stack_id = cfn.create_stack(plan.request, json.dumps(policy))
         watcher = _watcher(context, config, cfn, plan, stack_id, None)
     else:
         stack_id = plan.change_set["StackId"]  # type: ignore[index]
-        watcher = _watcher(context, config, cfn, plan, stack_id, cfn.latest_event_id(stack_id))
+        watcher = _watcher(context, config, cfn, plan, stack_id, _unchanged_since_plan(cfn, plan, stack_id))
     restore = plan.change_set_type == "UPDATE" and during is not None
     try:
         if not plan.creates_stack:
@@ -304,6 +334,19 @@ def _execute(context: dict, config: dict, cfn: CloudFormation, plan: Plan, guard
     return status
 
 
+def _unchanged_since_plan(cfn: CloudFormation, plan: Plan, stack_id: str) -> str | None:
+    """The stack's newest event id; refuses (and discards the change set) when another run changed the stack
+    after this one planned, so that its change is never silently overwritten."""
+    latest = cfn.latest_event_id(stack_id)
+    if plan.change_set_type == "UPDATE" and latest != plan.last_event:
+        discard_plan(plan, cfn)
+        raise FinkError(f"Stack '{plan.stack_name}' was changed by someone else while this deploy was planning; "
+                        "nothing was changed by this run and its change set was deleted.",
+                        hint="Another `cloud deploy` may be running: wait until the stack is stable, then run "
+                             "`cloud deploy` again (it plans against the new state).")
+    return latest
+
+
 def _restore_policy_quietly(ui: Any, cfn: CloudFormation, name: str, stack_id: str, policy: dict) -> None:
     """Put the stack policy back after an update that did not succeed (without hiding why it did not)."""
     try:
@@ -315,8 +358,9 @@ def _restore_policy_quietly(ui: Any, cfn: CloudFormation, name: str, stack_id: s
 
 
 def _watcher(context: dict, config: dict, cfn: CloudFormation, plan: Plan, stack_id: str,
-             after: str | None) -> StackWatcher:
-    return StackWatcher(cfn, context["_ui"], context["_clock"], stack_id, plan.stack_name, after, timeout_of(config))
+             after: str | None, since: Any = None) -> StackWatcher:
+    return StackWatcher(cfn, context["_ui"], context["_clock"], stack_id, plan.stack_name, after, timeout_of(config),
+                        since=since)
 
 
 def _apply_update_policy(ui: Any, cfn: CloudFormation, plan: Plan, stack_id: str, policy: dict,

@@ -10,9 +10,10 @@ Config values are read raw: lookups stay ``lookup:...`` strings, which is exactl
 """
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 from fink.errors import ConfigError
 
@@ -58,13 +59,26 @@ def _folders(root: str, spec: Any) -> list[str]:
     return sorted(found)
 
 
+@contextlib.contextmanager
+def _working_folder(path: str) -> Iterator[None]:
+    """A Python config may read files next to it: it is read from its own folder, as the member's run reads it.
+    (Discovery runs before any member starts, in the group's main thread: nothing else depends on the folder.)"""
+    saved = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(saved)
+
+
 def _read_config(folder_path: str, env: str) -> tuple[dict[str, Any] | None, str | None]:
     """(merged config, file name) of ``fink_<env>.*`` in ``folder_path``; (None, None) when there is none."""
     from fink_config_reader.reader import find_config_file, read_chain
-    winner, _ = find_config_file(f"fink_{env.lower()}", folder_path)
-    if winner is None:
-        return None, None
-    return read_chain(winner).data, os.path.basename(winner)
+    with _working_folder(folder_path):
+        winner, _ = find_config_file(f"fink_{env.lower()}")
+        if winner is None:
+            return None, None
+        return read_chain(winner).data, os.path.basename(winner)
 
 
 def _member_of(root: str, folder: str, env: str) -> tuple[Member | None, str | None]:

@@ -201,9 +201,11 @@ class GroupRunner:
     def _redraw(self) -> None:
         if not self.ui.is_tty or not self.running:
             return
-        now = self.clock.monotonic()
+        import shutil
         from fink.render import duration
-        lines = [f"{f:<{self.width}} | {duration(now - m.started):>6}  {m.last_line or 'starting'}"[:160]
+        now = self.clock.monotonic()
+        width = shutil.get_terminal_size((160, 24)).columns - 1  # a wrapped line would break the redraw
+        lines = [f"{f:<{self.width}} | {duration(now - m.started):>6}  {m.last_line or 'starting'}"[:width]
                  for f, m in sorted(self.running.items())]
         self.ui.status_block(lines)
 

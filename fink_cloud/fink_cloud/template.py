@@ -14,7 +14,8 @@ from typing import Any, Mapping
 
 from fink.errors import ConfigError
 
-__all__ = ["TEMPLATE_FILE", "load_template_module", "generate", "load_template", "stack_policies",
+__all__ = ["TEMPLATE_FILE", "load_template_module", "generate", "load_template", "stack_policies", "override_note",
+           "LEGACY_HOOKS", "legacy_hooks", "check_legacy_hooks",
            "DEFAULT_POLICY", "OVERRIDE_POLICY", "template_json", "MAX_BODY_BYTES"]
 
 TEMPLATE_FILE = "cloudformation.py"
@@ -28,13 +29,15 @@ DEFAULT_POLICY = {"Statement": [
 OVERRIDE_POLICY = {"Statement": [{"Effect": "Allow", "Action": "Update:*", "Principal": "*", "Resource": "*"}]}
 
 
-def load_template_module(path: str = TEMPLATE_FILE) -> ModuleType:
+def load_template_module(path: str = TEMPLATE_FILE, hooks: Any = None) -> ModuleType:
+    """The cloudformation.py module; with the run's :class:`~fink.hooks.HookSet` it is the same module object the
+    hooks were registered from (imported once per run)."""
     from fink.hooks import load_module_from_file
     if not os.path.isfile(path):
         raise ConfigError(f"No {path} in {os.getcwd()}.",
                           hint="Write a cloudformation.py with a generate_template() function (see the cloud docs), "
                                "or set cloud.stack.TemplateBody.")
-    return load_module_from_file(path, name="fink_cloud_template")
+    return hooks.load(path) if hooks is not None else load_module_from_file(path)
 
 
 def _to_dict(result: Any) -> dict[str, Any]:
@@ -92,7 +95,8 @@ def load_template(context: dict, config: dict) -> tuple[dict[str, Any], ModuleTy
     body = config.get("stack", {}).get("TemplateBody")
     if body:
         return _template_from_body(body), None
-    module = load_template_module()
+    module = load_template_module(hooks=context.get("_hooks"))
+    check_legacy_hooks(module, context)
     return generate(module, context, config), module
 
 
@@ -115,6 +119,48 @@ def stack_policies(module: ModuleType | None, override: bool) -> tuple[dict[str,
         return policy, OVERRIDE_POLICY
     custom = getattr(module, "get_stack_policy_during_update", None) if module else None
     return policy, (_policy_from(module, "get_stack_policy_during_update", policy) if callable(custom) else None)
+
+
+def override_note(module: ModuleType | None, override: bool) -> str | None:
+    """The warning shown when ``--override-stack-policy`` replaces the template's own during-update policy.
+
+    gcdt let ``get_stack_policy_during_update()`` win over the flag; fink lets the flag win (it is asked for on this
+    one command line) and says so."""
+    if override and module is not None and callable(getattr(module, "get_stack_policy_during_update", None)):
+        return ("--override-stack-policy: the template's get_stack_policy_during_update() is not used for this "
+                "update; every update action is allowed (gcdt used the template's policy instead).")
+    return None
+
+
+#: gcdt 0.1's hook functions in cloudformation.py, removed in gcdt 0.2 and never called by fink, with the lifecycle
+#: signal that replaces each (connect a receiver to it in register()).
+LEGACY_HOOKS = {
+    "pre_hook": "config_read_finalized", "pre_create_hook": "command_init", "pre_update_hook": "command_init",
+    "post_create_hook": "command_finalized", "post_update_hook": "command_finalized", "post_hook": "command_finalized",
+}
+
+
+def legacy_hooks(module: ModuleType | None) -> list[str]:
+    return [name for name in LEGACY_HOOKS if callable(getattr(module, name, None))] if module else []
+
+
+def check_legacy_hooks(module: ModuleType | None, context: dict) -> None:
+    """gcdt's legacy hooks are never called: ``cloud deploy`` refuses to run (they would have run around it), other
+    commands warn. Never silent: a hook that tags volumes or registers DNS would otherwise just stop happening."""
+    found = legacy_hooks(module)
+    if not found:
+        return
+    names = ", ".join(f"{n}()" for n in found)
+    replacement = "; ".join(f"{n} -> fink_signals.{LEGACY_HOOKS[n]}" for n in found)
+    message = f"{TEMPLATE_FILE} defines gcdt's legacy hooks {names}, which fink never calls."
+    hint = (f"Connect them to lifecycle signals in register()/deregister() instead ({replacement}; payload "
+            "(context, config), the stack outputs are in context['stack_output']); or rename them if unused. "
+            "See docs/migrating-from-gcdt.md.")
+    if context.get("command") == "deploy":
+        raise ConfigError(message, hint=hint)
+    ui = context.get("_ui")
+    if ui is not None:
+        ui.warn(f"{message} {hint}")
 
 
 def template_json(template: Mapping[str, Any]) -> str:

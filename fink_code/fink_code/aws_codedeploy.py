@@ -4,6 +4,9 @@ Only this module (and :mod:`fink_code.aws_logs`) talks to botocore for the code 
 :class:`fink.errors.AWSError` here, with a hint saying what to do next. Responses are turned into the frozen models
 of :mod:`fink_code.model`.
 
+CreateDeployment has no idempotency token: its description carries a request id, and after a lost response the
+deployment with that description is read back and adopted (see :meth:`fink.awsclient.AWSClient.mutate`).
+
 No RegisterApplicationRevision: CreateDeployment with an S3 revision registers that revision with the application
 implicitly (it shows up in ListApplicationRevisions), so a separate call would only duplicate it.
 """
@@ -12,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from fink.awsclient import AWSClient, aws_errors
+from fink.awsclient import AWSClient, aws_errors, request_id
 
 from .model import DeploymentState, InstanceReport, S3Revision, instance_from, state_from
 
@@ -32,7 +35,15 @@ class DeploymentTarget:
 
 class CodeDeploy:
     def __init__(self, awsclient: AWSClient):
+        self._awsclient = awsclient
         self._client = awsclient.get_client("codedeploy")
+
+    def deployment_ids(self, target: DeploymentTarget) -> list[str]:
+        paginator: Any = self._client.get_paginator("list_deployments")
+        with aws_errors(f"Listing the deployments of {target.application}/{target.group}", hint=_MISSING_HINT):
+            return [d for page in paginator.paginate(applicationName=target.application,
+                                                     deploymentGroupName=target.group)
+                    for d in page.get("deployments", [])]
 
     def check_target(self, target: DeploymentTarget) -> None:
         """The application and the deployment group must exist: read before anything is uploaded or created."""
@@ -56,12 +67,21 @@ class CodeDeploy:
     def create_deployment(self, target: DeploymentTarget, revision: S3Revision, *, description: str,
                           ignore_stop_failures: bool) -> str:
         """Starts a deployment of ``revision``; returns its id."""
-        with aws_errors(f"Creating a deployment of {target.application}/{target.group}", hint=_MISSING_HINT):
-            response = self._client.create_deployment(
+        description = f"{description} (request {request_id()})"
+
+        def adopt() -> str | None:
+            return next((d for d in self.deployment_ids(target) if self._description(d) == description), None)
+        return self._awsclient.mutate(
+            f"Creating a deployment of {target.application}/{target.group}",
+            lambda: self._client.create_deployment(
                 applicationName=target.application, deploymentGroupName=target.group,
                 deploymentConfigName=target.config, revision=revision.as_revision(), description=description,
-                ignoreApplicationStopFailures=ignore_stop_failures)
-        return response["deploymentId"]
+                ignoreApplicationStopFailures=ignore_stop_failures)["deploymentId"],
+            adopt=adopt, hint=_MISSING_HINT)
+
+    def _description(self, deployment_id: str) -> str:
+        with aws_errors(f"Reading deployment {deployment_id}"):
+            return self._client.get_deployment(deploymentId=deployment_id)["deploymentInfo"].get("description", "")
 
     def deployment(self, deployment_id: str) -> DeploymentState:
         with aws_errors(f"Reading deployment {deployment_id}"):

@@ -64,13 +64,16 @@ class Deployer:
         self.seam = LambdaSeam(self.awsclient, self.region)
         self.logs = LogsSeam(self.awsclient, self.region)
         self.spec, self.bundle = spec, bundle
+        self.revision: str | None = None  # RevisionId of the function as read: every update is conditional on it
 
     def read_and_plan(self) -> DeployPlan:
+        """Two reads: ``$LATEST``, and the version behind ``ACTIVE`` (GetFunction through the alias answers with that
+        version's own configuration and number, so the alias itself needs no read)."""
         found = self.seam.get_function(self.spec.name)
         remote = found["Configuration"] if found else None
-        alias = self.seam.get_alias(self.spec.name) if found else None
-        version = alias["FunctionVersion"] if alias else None
-        active = self.seam.get_function(self.spec.name, version) if version and version.isdigit() else None
+        self.revision = remote.get("RevisionId") if remote else None
+        active = self.seam.get_function(self.spec.name, ALIAS) if found else None
+        version = active["Configuration"].get("Version") if active else None
         retention = self.logs.retention(log_group_name(self.spec.name)) if self.spec.retention else None
         return plan_deploy(self.spec, self.bundle.sha256, remote, version, retention,
                            active and active["Configuration"])
@@ -109,7 +112,7 @@ class Deployer:
         if not self.spec.subnets:
             params.pop("VpcConfig")
         Poller(self.clock, ROLE_WAIT).poll(partial(self._try_create, params), what="the new role to be usable")
-        self.wait_ready()
+        self.revision = self.wait_ready().get("RevisionId")
 
     def _try_create(self, params: dict[str, Any]) -> dict[str, Any] | None:
         """A role created moments ago is not yet assumable by Lambda (IAM is eventually consistent): retry."""
@@ -131,22 +134,28 @@ class Deployer:
             self.create()
             changes.record(f"created function {plan.name} ($LATEST)")
         if plan.upload_code:
-            self.seam.update_code(FunctionName=plan.name, Architectures=list(self.spec.architectures), **self.code())
+            self.seam.update_code(FunctionName=plan.name, Architectures=list(self.spec.architectures), **self.code(),
+                                  **self._condition(), expected_sha256=plan.local_sha)
             changes.record("uploaded the new code to $LATEST")
-            self.wait_ready()
+            self.revision = self.wait_ready().get("RevisionId")
         if plan.config_changes:
-            self.seam.update_configuration(FunctionName=plan.name, **plan.config_changes)
+            self.seam.update_configuration(FunctionName=plan.name, **plan.config_changes, **self._condition())
             changes.record("updated the configuration of $LATEST")
-            self.wait_ready()
+            self.revision = self.wait_ready().get("RevisionId")
         if plan.set_retention is not None:
             self.logs.set_retention(log_group_name(plan.name), plan.set_retention)
             changes.record("set the log retention")
         if plan.publish:
             checkpoint("version-publishing")
-            version = self.seam.publish_version(plan.name, plan.local_sha, f"fink deploy {plan.local_sha}")
+            version = self.seam.publish_version(plan.name, plan.local_sha, f"fink deploy {plan.local_sha}",
+                                                self.revision)
             changes.record(f"published version {version}", completes="publish a version")
             return version
         return None
+
+    def _condition(self) -> dict[str, str]:
+        """RevisionId for a conditional update: a function changed by another run since we read it is refused."""
+        return {"RevisionId": self.revision} if self.revision else {}
 
 
 def _pending(plan: DeployPlan) -> list[str]:
@@ -155,7 +164,7 @@ def _pending(plan: DeployPlan) -> list[str]:
 
 def ping(seam: LambdaSeam, name: str, qualifier: str | None) -> tuple[bool, str]:
     """Invoke with the ping payload; ``(answered alive, what it answered)``."""
-    response = seam.invoke(name, PING_PAYLOAD, qualifier)
+    response = seam.invoke(name, PING_PAYLOAD, qualifier, repeatable=True)
     text = response["Payload"].decode("utf-8", "replace")
     return (not response.get("FunctionError") and "alive" in text), text
 
@@ -168,6 +177,11 @@ def deploy_function(context: Mapping[str, Any], config: Mapping[str, Any]) -> in
     plan = deployer.read_and_plan()
     for line in plan_lines(plan):
         ui.info(f"{spec.name}: {line}")
+    if not (plan.changed or plan.publish):  # nothing deployed: nothing to ping (a ping costs an invocation)
+        if plan.set_retention is not None:
+            deployer.execute(plan)
+        ui.success(f"'{spec.name}' is up to date: {ALIAS} stays at version {plan.alias_version}")
+        return 0
     from fink.progress import changes_so_far
     with changes_so_far(ui, "lambda deploy", _pending(plan)) as changes:
         version = deployer.execute(plan, changes) or plan.alias_version

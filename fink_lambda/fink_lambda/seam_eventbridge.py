@@ -3,24 +3,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from fink.awsclient import AWSClient, aws_errors, error_code
+from fink.awsclient import ADOPTED, AWSClient, aws_errors, read_or_none
 
 __all__ = ["EventBridgeSeam"]
 
 
 class EventBridgeSeam:
     def __init__(self, awsclient: AWSClient, region: str | None = None):
+        self.awsclient = awsclient
         self.client = awsclient.get_client("events", region)
 
     def rule(self, name: str) -> dict[str, Any] | None:
-        from botocore.exceptions import ClientError
-        try:
-            return self.client.describe_rule(Name=name)
-        except ClientError as exc:
-            if error_code(exc) == "ResourceNotFoundException":
-                return None
-            with aws_errors(f"Reading rule {name}"):
-                raise
+        return read_or_none(f"Reading rule {name}", self.client.describe_rule, ("ResourceNotFoundException",),
+                            Name=name)
 
     def targets(self, rule: str) -> list[dict[str, Any]]:
         with aws_errors(f"Listing the targets of rule {rule}"):
@@ -38,14 +33,18 @@ class EventBridgeSeam:
             raise_failed(f"Adding target {target['Id']} to rule {rule}", response)
 
     def remove_target(self, rule: str, target_id: str) -> None:
-        with aws_errors(f"Removing target {target_id} from rule {rule}"):
-            response = self.client.remove_targets(Rule=rule, Ids=[target_id])
+        response = self.awsclient.mutate(
+            f"Removing target {target_id} from rule {rule}",
+            lambda: self.client.remove_targets(Rule=rule, Ids=[target_id]),
+            adopt=lambda: {} if all(t["Id"] != target_id for t in self.targets(rule)) else None,
+            done_codes=("ResourceNotFoundException",))
         if response.get("FailedEntryCount"):
             raise_failed(f"Removing target {target_id} from rule {rule}", response)
 
     def delete_rule(self, name: str) -> None:
-        with aws_errors(f"Deleting rule {name}"):
-            self.client.delete_rule(Name=name)
+        self.awsclient.mutate(f"Deleting rule {name}", lambda: self.client.delete_rule(Name=name),
+                              adopt=lambda: ADOPTED if self.rule(name) is None else None,
+                              done_codes=("ResourceNotFoundException",))
 
 
 def raise_failed(what: str, response: dict[str, Any]) -> None:

@@ -7,9 +7,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fink.awsclient import AWSClient, aws_errors, error_code
+import contextlib
+from typing import Iterator
 
-__all__ = ["LambdaSeam", "ALIAS", "known_runtimes"]
+from fink.awsclient import ADOPTED, AWSClient, aws_errors, read_or_none
+from fink.errors import AWSError
+
+__all__ = ["LambdaSeam", "ALIAS", "known_runtimes", "configuration_has", "concurrent_change"]
 
 ALIAS = "ACTIVE"
 
@@ -21,10 +25,45 @@ def known_runtimes() -> list[str]:
     return list(model.shape_for("Runtime").enum)
 
 
+@contextlib.contextmanager
+def concurrent_change(name: str) -> Iterator[None]:
+    """A conditional update refused because the function changed since this run read it: another run is at work."""
+    try:
+        yield
+    except AWSError as exc:
+        if exc.code != "PreconditionFailedException":
+            raise
+        raise AWSError(f"Function '{name}' was changed by someone else while this deploy ran (its RevisionId moved "
+                       "on); this run stopped without overwriting that change.", operation=exc.operation,
+                       code=exc.code, aws_message=exc.aws_message,
+                       hint="Another `lambda deploy` may be running. When it has finished, run `lambda deploy` again."
+                       ) from exc
+
+
+def configuration_has(current: dict[str, Any], wanted: dict[str, Any]) -> bool:
+    """Whether the function's configuration already holds every value of an UpdateFunctionConfiguration request."""
+    for key, value in wanted.items():
+        have = current.get(key)
+        if key == "Layers":
+            have = [layer.get("Arn") for layer in have or []]
+        if not _holds(have, value):
+            return False
+    return True
+
+
+def _holds(have: Any, want: Any) -> bool:
+    if isinstance(want, dict):
+        return isinstance(have, dict) and all(_holds(have.get(k), v) for k, v in want.items())
+    if isinstance(want, list):
+        return sorted(map(str, have or [])) == sorted(map(str, want))
+    return have == want or (want in ("", None) and not have)
+
+
 class LambdaSeam:
     """One Lambda client in one region."""
 
     def __init__(self, awsclient: AWSClient, region: str | None = None):
+        self.awsclient = awsclient
         self.client = awsclient.get_client("lambda", region)
         self.region = region or awsclient.region
 
@@ -67,77 +106,129 @@ class LambdaSeam:
             return [m for page in pages for m in page["EventSourceMappings"]]
 
     # ---- changing -----------------------------------------------------------------------------------------------
+    # Every call goes through AWSClient.mutate: after a lost response it reads back and adopts what the call did.
+    # RevisionId (where given) makes an update conditional: a function changed by someone else since this run read
+    # it is refused with PreconditionFailedException, which :func:`concurrent_change` turns into a clear error.
     def create_function(self, **params: Any) -> dict[str, Any]:
-        with aws_errors(f"Creating function '{params['FunctionName']}'",
-                        hint="Check the role (it must exist and trust lambda.amazonaws.com) and the runtime."):
-            return self.client.create_function(**params)
+        name = params["FunctionName"]
+        return self.awsclient.mutate(
+            f"Creating function '{name}'", lambda: self.client.create_function(**params),
+            adopt=lambda: (self.get_function(name) or {}).get("Configuration"),
+            done_codes=("ResourceConflictException",),
+            hint="Check the role (it must exist and trust lambda.amazonaws.com) and the runtime.")
 
-    def update_code(self, **params: Any) -> dict[str, Any]:
-        with aws_errors(f"Updating the code of '{params['FunctionName']}'"):
-            return self.client.update_function_code(**params)
+    def update_code(self, *, expected_sha256: str | None = None, **params: Any) -> dict[str, Any]:
+        """UpdateFunctionCode; ``expected_sha256`` (the new code's CodeSha256) lets a lost response be adopted."""
+        name, wanted = params["FunctionName"], expected_sha256
+        with concurrent_change(name):
+            return self.awsclient.mutate(
+                f"Updating the code of '{name}'", lambda: self.client.update_function_code(**params),
+                adopt=lambda: self._configuration_if(name, lambda c: c.get("CodeSha256") == wanted),
+                done_codes=("PreconditionFailedException",))
 
     def update_configuration(self, **params: Any) -> dict[str, Any]:
-        with aws_errors(f"Updating the configuration of '{params['FunctionName']}'"):
-            return self.client.update_function_configuration(**params)
+        name = params["FunctionName"]
+        wanted = {k: v for k, v in params.items() if k not in ("FunctionName", "RevisionId")}
+        with concurrent_change(name):
+            return self.awsclient.mutate(
+                f"Updating the configuration of '{name}'", lambda: self.client.update_function_configuration(**params),
+                adopt=lambda: self._configuration_if(name, lambda c: configuration_has(c, wanted)),
+                done_codes=("PreconditionFailedException",))
 
-    def publish_version(self, name: str, code_sha256: str, description: str = "") -> str:
-        with aws_errors(f"Publishing a version of '{name}'"):
-            return self.client.publish_version(FunctionName=name, CodeSha256=code_sha256,
-                                               Description=description)["Version"]
+    def publish_version(self, name: str, code_sha256: str, description: str = "",
+                        revision_id: str | None = None) -> str:
+        """Publish ``$LATEST``; after a lost response the version this call published is found and adopted."""
+        known = set(self.numbered_versions(name))
+        kwargs = {"RevisionId": revision_id} if revision_id else {}
+
+        def adopt() -> str | None:
+            new = [v for v in self.list_versions(name) if v["Version"].isdigit() and int(v["Version"]) not in known
+                   and v.get("CodeSha256") == code_sha256 and v.get("Description") == description]
+            return max((v["Version"] for v in new), key=int) if new else None
+        with concurrent_change(name):
+            return self.awsclient.mutate(
+                f"Publishing a version of '{name}'",
+                lambda: self.client.publish_version(FunctionName=name, CodeSha256=code_sha256,
+                                                    Description=description, **kwargs)["Version"],
+                adopt=adopt, done_codes=("PreconditionFailedException",))
 
     def set_alias(self, name: str, version: str, alias: str = ALIAS) -> None:
         """Create the alias or point it at ``version``."""
         if self.get_alias(name, alias) is None:
-            with aws_errors(f"Creating alias {alias} of '{name}'"):
-                self.client.create_alias(FunctionName=name, Name=alias, FunctionVersion=version)
+            self.awsclient.mutate(
+                f"Creating alias {alias} of '{name}'",
+                lambda: self.client.create_alias(FunctionName=name, Name=alias, FunctionVersion=version),
+                adopt=lambda: self._done_if((self.get_alias(name, alias) or {}).get("FunctionVersion") == version),
+                done_codes=("ResourceConflictException",))
         else:
             with aws_errors(f"Pointing alias {alias} of '{name}' at version {version}"):
                 self.client.update_alias(FunctionName=name, Name=alias, FunctionVersion=version)
 
     def add_permission(self, name: str, sid: str, principal: str, source_arn: str, qualifier: str = ALIAS) -> None:
-        with aws_errors(f"Allowing {principal} to invoke '{name}:{qualifier}'"):
-            self.client.add_permission(FunctionName=name, StatementId=sid, Action="lambda:InvokeFunction",
-                                       Principal=principal, SourceArn=source_arn, Qualifier=qualifier)
+        self.awsclient.mutate(
+            f"Allowing {principal} to invoke '{name}:{qualifier}'",
+            lambda: self.client.add_permission(FunctionName=name, StatementId=sid, Action="lambda:InvokeFunction",
+                                               Principal=principal, SourceArn=source_arn, Qualifier=qualifier),
+            adopt=lambda: self._done_if(any(s.get("Sid") == sid for s in self.get_policy(name, qualifier))),
+            done_codes=("ResourceConflictException",))
 
     def remove_permission(self, name: str, sid: str, qualifier: str = ALIAS) -> None:
-        with aws_errors(f"Removing permission {sid} from '{name}:{qualifier}'"):
-            self.client.remove_permission(FunctionName=name, StatementId=sid, Qualifier=qualifier)
+        self.awsclient.mutate(
+            f"Removing permission {sid} from '{name}:{qualifier}'",
+            lambda: self.client.remove_permission(FunctionName=name, StatementId=sid, Qualifier=qualifier),
+            adopt=lambda: self._done_if(all(s.get("Sid") != sid for s in self.get_policy(name, qualifier))),
+            done_codes=("ResourceNotFoundException",))
 
     def create_event_source_mapping(self, **params: Any) -> None:
-        with aws_errors(f"Creating the event source mapping for {params['EventSourceArn']}"):
-            self.client.create_event_source_mapping(**params)
+        function, source = params["FunctionName"], params["EventSourceArn"]
+        self.awsclient.mutate(
+            f"Creating the event source mapping for {source}",
+            lambda: self.client.create_event_source_mapping(**params),
+            adopt=lambda: self._done_if(bool(self.list_event_source_mappings(function, source))),
+            done_codes=("ResourceConflictException",))
 
     def update_event_source_mapping(self, **params: Any) -> None:
         with aws_errors(f"Updating event source mapping {params['UUID']}"):
             self.client.update_event_source_mapping(**params)
 
     def delete_event_source_mapping(self, uuid: str) -> None:
-        with aws_errors(f"Deleting event source mapping {uuid}"):
-            self.client.delete_event_source_mapping(UUID=uuid)
+        def gone() -> Any:
+            return self._done_if(self._maybe("Reading event source mapping", self.client.get_event_source_mapping,
+                                             UUID=uuid) is None)
+        self.awsclient.mutate(f"Deleting event source mapping {uuid}",
+                              lambda: self.client.delete_event_source_mapping(UUID=uuid),
+                              adopt=gone, done_codes=("ResourceNotFoundException",))
 
     def delete_function(self, name: str) -> None:
-        with aws_errors(f"Deleting function '{name}'"):
-            self.client.delete_function(FunctionName=name)
+        self.awsclient.mutate(f"Deleting function '{name}'", lambda: self.client.delete_function(FunctionName=name),
+                              adopt=lambda: self._done_if(self.get_function(name) is None),
+                              done_codes=("ResourceNotFoundException",))
 
     def invoke(self, name: str, payload: bytes, qualifier: str | None = None,
-               invocation_type: str = "RequestResponse") -> dict[str, Any]:
-        """Invoke; returns ``{"StatusCode", "FunctionError", "Payload" (bytes)}``."""
+               invocation_type: str = "RequestResponse", repeatable: bool = False) -> dict[str, Any]:
+        """Invoke; returns ``{"StatusCode", "FunctionError", "Payload" (bytes)}``. Only a ``repeatable`` invocation
+        (a ping) is sent again after a lost response: a user's payload may do its work twice."""
         kwargs = {"Qualifier": qualifier} if qualifier else {}
-        with aws_errors(f"Invoking '{name}'"):
+
+        def call() -> dict[str, Any]:
             response = self.client.invoke(FunctionName=name, InvocationType=invocation_type, Payload=payload,
                                           **kwargs)
-            body = response["Payload"].read() if response.get("Payload") is not None else b""
+            return {**response, "Payload": response["Payload"].read() if response.get("Payload") is not None
+                    else b""}
+        response = self.awsclient.mutate(f"Invoking '{name}'", call, repeatable=repeatable)
+        body = response["Payload"]
         return {"StatusCode": response.get("StatusCode"), "FunctionError": response.get("FunctionError"),
                 "Payload": body}
+
+    def _configuration_if(self, name: str, test: Any) -> dict[str, Any] | None:
+        conf = self.get_configuration(name)
+        return conf if test(conf) else None
+
+    @staticmethod
+    def _done_if(done: bool) -> Any:
+        return ADOPTED if done else None
 
     # ---- helpers ------------------------------------------------------------------------------------------------
     @staticmethod
     def _maybe(what: str, call: Any, **params: Any) -> dict[str, Any] | None:
-        from botocore.exceptions import ClientError
-        try:
-            return call(**params)
-        except ClientError as exc:
-            if error_code(exc) == "ResourceNotFoundException":
-                return None
-            with aws_errors(what):
-                raise
+        return read_or_none(what, call, ("ResourceNotFoundException",), **params)

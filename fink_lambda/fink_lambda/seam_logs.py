@@ -14,6 +14,7 @@ def log_group_name(function_name: str) -> str:
 
 class LogsSeam:
     def __init__(self, awsclient: AWSClient, region: str | None = None):
+        self.awsclient = awsclient
         self.client = awsclient.get_client("logs", region)
 
     def describe_group(self, group: str) -> dict[str, Any] | None:
@@ -32,8 +33,9 @@ class LogsSeam:
     def set_retention(self, group: str, days: int) -> None:
         """Create the group when the function has not logged yet, then set its retention."""
         if self.describe_group(group) is None:
-            with aws_errors(f"Creating log group {group}"):
-                self.client.create_log_group(logGroupName=group)
+            self.awsclient.mutate(f"Creating log group {group}", lambda: self.client.create_log_group(logGroupName=group),
+                                  adopt=lambda: self.describe_group(group),
+                                  done_codes=("ResourceAlreadyExistsException",))
         with aws_errors(f"Setting the retention of {group}"):
             self.client.put_retention_policy(logGroupName=group, retentionInDays=days)
 
@@ -41,8 +43,9 @@ class LogsSeam:
         """Delete the group; False when there was none."""
         if self.describe_group(group) is None:
             return False
-        with aws_errors(f"Deleting log group {group}"):
-            self.client.delete_log_group(logGroupName=group)
+        self.awsclient.mutate(f"Deleting log group {group}", lambda: self.client.delete_log_group(logGroupName=group),
+                              adopt=lambda: {"deleted": True} if self.describe_group(group) is None else None,
+                              done_codes=("ResourceNotFoundException",))
         return True
 
     def events(self, group: str, start_ms: int, end_ms: int | None = None, *,

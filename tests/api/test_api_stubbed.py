@@ -35,8 +35,7 @@ def stubbed(monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     client = AWSClient(region=REGION)
     stubs = {name: Stubber(client.get_client(name)) for name in ("apigateway", "lambda", "route53", "ssm")}
-    # the slack plugin's default webhook lookup (lookup:parameter:slack.webhook:CONTINUE_IF_NOT_FOUND)
-    stubs["ssm"].add_response("get_parameters", {"Parameters": [], "InvalidParameters": ["slack.webhook"]})
+    # no SSM answer queued: Slack is not configured here, so its webhook lookup must not run
     sent: dict[str, Any] = {}
 
     def capture(params: dict, model: Any, **_: Any) -> None:
@@ -169,6 +168,10 @@ def test_swagger2_redeploy_overwrites_and_creates_nothing_twice(project, stubbed
     ag.add_response("get_api_key", {"id": "key123", "name": "k"}, {"apiKey": "key123"})  # checked before changing
     for name, alias in (("pets-reader", "ACTIVE"), ("pets-admin", "LIVE")):
         lam.add_response("get_alias", {"AliasArn": alias_arn(name, alias)}, {"FunctionName": name, "Name": alias})
+    ag.add_response("get_stage", {"stageName": "prod", "deploymentId": "dep1"}, {"restApiId": API_ID,
+                                                                             "stageName": "prod"})
+    ag.add_response("get_deployment", {"id": "dep1", "description": "Deployed by someone [fink:0123456789abcdef]"},
+                    {"restApiId": API_ID, "deploymentId": "dep1"})  # an older definition: this one is deployed
     ag.add_response("put_rest_api", {"id": API_ID}, {"restApiId": API_ID, "mode": "overwrite",
                                                      "failOnWarnings": True, "body": ANY})
     for name, alias in (("pets-reader", "ACTIVE"), ("pets-admin", "LIVE")):

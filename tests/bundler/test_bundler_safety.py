@@ -141,7 +141,7 @@ def test_an_interrupted_install_leaves_no_half_cache_and_no_zip(work, monkeypatc
         (Path(cmd[cmd.index("--target") + 1]) / "half-installed.py").write_text("x")
         raise GracefulExit("SIGTERM")
 
-    monkeypatch.setattr(deps, "_run", interrupted)
+    monkeypatch.setattr(deps, "_attempt", interrupted)
     with pytest.raises(GracefulExit):
         bundler.build_lambda_bundle(_section([]), str(work), ignore=[], keep=True)
     assert os.listdir(work / ".fink" / "tmp") == [] and not (work / ".fink" / "deps").exists()

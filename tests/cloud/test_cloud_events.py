@@ -67,9 +67,8 @@ class Script:
     def __init__(self):
         self.awsclient = AWSClient()
         self.stubber = Stubber(self.awsclient.get_client("cloudformation"))
-        # the slack plugin's default webhook lookup (lookup:parameter:slack.webhook:CONTINUE_IF_NOT_FOUND)
+        # no SSM answer queued: Slack is not configured here, so its webhook lookup must not run
         self.ssm = Stubber(self.awsclient.get_client("ssm"))
-        self.ssm.add_response("get_parameters", {"Parameters": [], "InvalidParameters": ["slack.webhook"]})
 
     def add(self, op, response=None, params=None):
         self.stubber.add_response(op, response or {}, params)
@@ -84,12 +83,15 @@ class Script:
         self.deployed_template()
         self.add("create_change_set", {"Id": CS_ID, "StackId": STACK_ID}, {
             "StackName": STACK, "ChangeSetType": "UPDATE", "ChangeSetName": ANY, "Parameters": ANY,
-            "TemplateBody": ANY, "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]})
+            "TemplateBody": ANY, "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
+            "ClientToken": ANY})
         self.add("describe_change_set", {"ChangeSetId": CS_ID, "StackId": STACK_ID, "Status": "CREATE_COMPLETE",
                                          "Changes": list(changes)})
-        self.add("describe_stack_events", page(event(STACK, "CREATE_COMPLETE")), {"StackName": STACK_ID})
+        last = page(event(STACK, "CREATE_COMPLETE"))
+        self.add("describe_stack_events", last, {"StackName": STACK_ID})  # planning: the state it planned against
+        self.add("describe_stack_events", last, {"StackName": STACK_ID})  # executing: nobody changed it since
         self.add("set_stack_policy", {}, {"StackName": STACK_ID, "StackPolicyBody": policy})
-        self.add("execute_change_set", {}, {"ChangeSetName": CS_ID, "StackName": STACK_ID})
+        self.add("execute_change_set", {}, {"ChangeSetName": CS_ID, "StackName": STACK_ID, "ClientRequestToken": ANY})
         return self
 
     def deployed_template(self):
@@ -162,7 +164,7 @@ def test_interrupted_update_is_cancelled_and_followed(project, run_cli, fake_clo
     project("cloud_simple")
     script = Script().update_until_executed()
     script.add("describe_stack_events", page(event(STACK, "UPDATE_IN_PROGRESS", "User Initiated")))
-    script.add("cancel_update_stack", {}, {"StackName": STACK})
+    script.add("cancel_update_stack", {}, {"StackName": STACK, "ClientRequestToken": ANY})
     script.add("describe_stack_events", page(event(STACK, "UPDATE_ROLLBACK_IN_PROGRESS", "User cancelled")))
     script.add("describe_stack_events", page(event(STACK, "UPDATE_ROLLBACK_COMPLETE")))
 
@@ -221,6 +223,7 @@ def test_empty_change_set_aws_style_is_no_changes(project, run_cli, fake_clock):
     project("cloud_simple")
     script = Script()
     script.add("describe_stacks", stack(prefix="fink-test-one"))
+    script.add("get_template", {"TemplateBody": "{}"})  # deployed by someone else: the change set decides
     script.add("create_change_set", {"Id": CS_ID, "StackId": STACK_ID})
     script.add("describe_change_set", {"ChangeSetId": CS_ID, "StackId": STACK_ID, "Status": "CREATE_PENDING"})
     script.add("describe_change_set", {
@@ -232,8 +235,8 @@ def test_empty_change_set_aws_style_is_no_changes(project, run_cli, fake_clock):
     assert result.exit_code == 0, result.output
     assert "No changes: stack 'fink-test-simple' is up to date." in result.stderr
     counts = script.awsclient.call_counts
-    assert sum(n for op, n in counts.items() if op.startswith("cloudformation.")) == 5
-    assert script.awsclient.total_calls - 5 == counts["ssm.GetParameters"] == 1  # only slack's webhook lookup
+    assert sum(n for op, n in counts.items() if op.startswith("cloudformation.")) == 6
+    assert script.awsclient.total_calls == 6  # Slack is not configured: no webhook lookup (issue 14)
 
 
 def test_refused_change_set_is_an_error_and_deleted(project, run_cli, fake_clock):
@@ -254,7 +257,7 @@ def test_delete_failed_exits_non_zero(project, run_cli, fake_clock):
     project("cloud_simple")
     script = Script().add("describe_stacks", stack())
     script.add("describe_stack_events", page(event(STACK, "UPDATE_COMPLETE")))
-    script.add("delete_stack", {}, {"StackName": STACK})
+    script.add("delete_stack", {}, {"StackName": STACK, "ClientRequestToken": ANY})
     script.add("describe_stack_events", page(
         event(STACK, "DELETE_IN_PROGRESS", "User Initiated"),
         event("ArtifactBucket", "DELETE_FAILED", "The bucket you tried to delete is not empty"),
@@ -276,6 +279,7 @@ def test_no_updates_refusal_moto_style_is_no_changes(project, run_cli, fake_cloc
     """Older moto (and UpdateStack-style answers) refuse the empty change set at CreateChangeSet."""
     project("cloud_simple")
     script = Script().add("describe_stacks", stack(prefix="fink-test-one"))
+    script.add("get_template", {"TemplateBody": "{}"})
     script.error("create_change_set", "ValidationError", "No updates are to be performed.")
     result = script.run(run_cli, fake_clock, "deploy")
     assert result.exit_code == 0, result.output
@@ -299,7 +303,7 @@ def test_override_policy_is_put_back_after_an_interrupted_update(project, run_cl
     project("cloud_simple")
     script = Script().update_until_executed(policy=json.dumps(OVERRIDE_POLICY))
     script.add("describe_stack_events", page(event(STACK, "UPDATE_IN_PROGRESS", "User Initiated")))
-    script.add("cancel_update_stack", {}, {"StackName": STACK})
+    script.add("cancel_update_stack", {}, {"StackName": STACK, "ClientRequestToken": ANY})
     script.add("describe_stack_events", page(event(STACK, "UPDATE_ROLLBACK_COMPLETE")))
     script.add("set_stack_policy", {}, {"StackName": STACK_ID, "StackPolicyBody": json.dumps(DEFAULT_POLICY)})
 
@@ -350,7 +354,9 @@ def test_refused_execution_deletes_the_change_set_and_puts_the_policy_back(proje
     script.add("create_change_set", {"Id": CS_ID, "StackId": STACK_ID})
     script.add("describe_change_set", {"ChangeSetId": CS_ID, "StackId": STACK_ID, "Status": "CREATE_COMPLETE",
                                        "Changes": []})
-    script.add("describe_stack_events", page(event(STACK, "UPDATE_COMPLETE")), {"StackName": STACK_ID})
+    last = page(event(STACK, "UPDATE_COMPLETE"))
+    script.add("describe_stack_events", last, {"StackName": STACK_ID})
+    script.add("describe_stack_events", last, {"StackName": STACK_ID})
     script.add("set_stack_policy", {}, {"StackName": STACK_ID, "StackPolicyBody": json.dumps(OVERRIDE_POLICY)})
     script.error("execute_change_set", "InvalidChangeSetStatus", "ChangeSet is in an invalid state")
     script.add("delete_change_set", {}, {"ChangeSetName": CS_ID, "StackName": STACK_ID})
@@ -368,7 +374,7 @@ def test_preview_leaves_a_stack_under_someone_elses_review_alone(project, run_cl
     script = Script().add("describe_stacks", review)
     script.add("create_change_set", {"Id": CS_ID, "StackId": STACK_ID}, {
         "StackName": STACK, "ChangeSetType": "CREATE", "ChangeSetName": ANY, "Parameters": ANY,
-        "TemplateBody": ANY, "Capabilities": ANY})
+        "TemplateBody": ANY, "Capabilities": ANY, "ClientToken": ANY})
     script.add("describe_change_set", {"ChangeSetId": CS_ID, "StackId": STACK_ID, "Status": "CREATE_COMPLETE",
                                        "Changes": [{"Type": "Resource", "ResourceChange": {
                                            "Action": "Add", "LogicalResourceId": "ArtifactBucket",
@@ -379,3 +385,25 @@ def test_preview_leaves_a_stack_under_someone_elses_review_alone(project, run_cl
     result = script.run(run_cli, fake_clock, "preview")
     assert result.exit_code == 0, result.output
     assert "Add     ArtifactBucket  AWS::S3::Bucket  -" in result.stdout
+
+
+def test_stack_changed_by_another_run_after_planning_is_refused_and_the_change_set_deleted(
+        project, run_cli, fake_clock):
+    """Two deploys of one stack: the other one's update happened between this one's planning and executing (its
+    events are newer), so this one must not execute its change set and overwrite that update."""
+    project("cloud_simple")
+    script = Script()
+    script.add("describe_stacks", stack())
+    script.deployed_template()
+    script.add("create_change_set", {"Id": CS_ID, "StackId": STACK_ID})
+    script.add("describe_change_set", {"ChangeSetId": CS_ID, "StackId": STACK_ID, "Status": "CREATE_COMPLETE",
+                                       "Changes": []})
+    script.add("describe_stack_events", page(event(STACK, "UPDATE_COMPLETE")), {"StackName": STACK_ID})
+    script.add("describe_stack_events", page(event(STACK, "UPDATE_IN_PROGRESS", "User Initiated")),
+               {"StackName": STACK_ID})  # someone else's update started meanwhile
+    script.add("delete_change_set", {}, {"ChangeSetName": CS_ID, "StackName": STACK_ID})
+    result = script.run(run_cli, fake_clock, "deploy")
+    assert result.exit_code == 1
+    assert ("Stack 'fink-test-simple' was changed by someone else while this deploy was planning; nothing was "
+            "changed by this run and its change set was deleted.") in result.stderr
+    assert "run `cloud deploy` again" in result.stderr

@@ -10,7 +10,6 @@ import io
 import json
 import signal
 import threading
-from typing import Any
 
 import pytest
 

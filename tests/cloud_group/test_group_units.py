@@ -131,3 +131,17 @@ def test_combined_preview_table_and_summary_are_pinned():
     ]
     text = preview_table(preview_rows(results)) + "\n\n" + summary_table(results) + "\n"
     assert_golden(GOLDEN / "preview_and_summary.txt", text)
+
+
+def test_a_python_member_config_is_read_from_its_own_folder(tmp_path, monkeypatch):
+    member_dir = tmp_path / "net"
+    member_dir.mkdir()
+    (member_dir / "name.txt").write_text("fink-net-from-file")
+    (member_dir / "cloudformation.py").write_text("")
+    (member_dir / "fink_dev.py").write_text(
+        "def generate_config():\n"
+        "    return {'cloud': {'stack': {'StackName': open('name.txt').read()}}}\n")
+    monkeypatch.chdir(tmp_path)
+    found = discover_members(".", "dev")
+    assert [(m.folder, m.stack_name) for m in found.members] == [("net", "fink-net-from-file")]
+    assert Path.cwd() == tmp_path

@@ -9,7 +9,7 @@ from fink.config_keys import key_problems
 
 def test_key_problems_name_the_closest_valid_key_and_wrong_types():
     config = {"cloud": [], "hookfle": "h.py", "plugins": {"fink_lookup": {}, "fink_slack_integration": {}},
-              "lambda": {}, "finkignore": ["x"], "zzz": 1}
+              "lambda": {}, "finkignore": ["x"], "zzz": 1, "x-anchors": {}, "_note": "mine"}
     problems = key_problems(config, {"cloud", "lambda"}, {"fink_lookups", "fink_slack_integration"}, {"finkignore"})
     assert problems == ["hookfle: unknown key (did you mean 'hookfile'?)",
                         "zzz: unknown key (known: cloud, finkignore, hookfile, lambda, plugins)",
@@ -43,3 +43,4 @@ def test_a_tool_section_of_the_wrong_type_names_the_type(temp_folder, run_cli):
     assert result.exit_code == 3
     assert "'cloud' must be a mapping of the tool's settings, not a list." in result.stderr
     assert "Configuration missing" not in result.stderr
+

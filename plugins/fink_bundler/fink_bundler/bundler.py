@@ -41,7 +41,7 @@ from fink.bundle import confined_path
 from fink.errors import ConfigError, FinkError
 
 from .collect import DEFAULT_EXCLUDES, Collector, Ignore, load_ignore_patterns
-from .deps import CACHE_DIR, Installed, install_node, install_python, is_install_noise
+from .deps import CACHE_DIR, Installed, install_node, install_python, is_install_noise, node_modules_folders
 from .membercache import CACHE_SUBDIR, open_cache
 from .zipwriter import write_zip
 
@@ -161,13 +161,20 @@ def build_lambda_bundle(section: dict, workdir: str | None = None, *, ignore: li
     workdir = os.path.abspath(workdir or os.getcwd())
     collector, zip_path = _new_collector(section, workdir, ignore)
     function = _section(section, "lambda")
-    _add_folders(collector, _section(section, "bundling").get("folders") or [],
-                 lambda source: os.path.basename(os.path.normpath(source)))
+    runtime = function.get("runtime") or "python3.12"
+    node_package = runtime.startswith("nodejs") and os.path.isfile(os.path.join(workdir, "package.json"))
+    folders, messages = node_modules_folders(_section(section, "bundling").get("folders") or [], workdir,
+                                             node_package)
+    for level, text in messages:
+        if ui is not None:
+            getattr(ui, level)(text)
+    _add_folders(collector, folders, lambda source: os.path.basename(os.path.normpath(source)))
     if function.get("handlerFile"):
         collector.add_path(function["handlerFile"], "", "lambda.handlerFile")
+    if node_package:  # ESM handlers need its "type": "module"; Node reads it next to the handler
+        collector.add_path("package.json", "", "package.json")
     if isinstance(section.get("settings"), dict):
         collector.add_data("settings.json", _json_bytes(section["settings"]))
-    runtime = function.get("runtime") or "python3.12"
     if runtime.startswith("python") and os.path.isfile(os.path.join(workdir, "requirements.txt")):
         announce = f"installing requirements.txt for {runtime} ({_arch_label(function)})"
         _add_installed(collector, install_python(workdir, runtime, function.get("architectures"), keep,

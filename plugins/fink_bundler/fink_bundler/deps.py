@@ -2,13 +2,19 @@
 
 Python: ``pip install --target`` with ``--platform manylinux…_<arch> --implementation cp --python-version <runtime>
 --only-binary=:all:``, so native wheels match Lambda's Amazon Linux and the runtime's Python whatever the host runs.
+A requirement that has no wheel at all (only a source distribution, e.g. ``docopt==0.6.2``) is built into a wheel
+on the build host with ``pip wheel``; a built wheel that is pure Python (``*-none-any``) runs anywhere and is offered
+to the platform install with ``--find-links``, a platform-specific one is refused (it was compiled for the host).
 Node.js: ``npm install --omit=dev`` into a copy of ``package.json`` under ``.fink/`` (the user's own ``node_modules``
-is never touched). Installs live under ``.fink/deps/<kind>-<key>``; a finished install with the same key is reused
-(``keep=False`` installs afresh). The key hashes everything the install depends on that fink can see locally: the
-requirement files and every file they reference (nested ``-r``/``-c`` files, local ``--find-links`` folders, local
-wheels, archives and project folders), ``PIP_*`` settings, the runtime and the platform; for npm ``package.json``,
-its lock files, ``.npmrc`` and the folders of ``file:`` dependencies. What it cannot see is a new release of an
-unpinned requirement on an index: ``keep=False`` (``defaults.keep: false``) or ``lambda clean`` picks those up.
+is never touched). A ``bundling.folders`` entry for ``./node_modules`` (gcdt's way of shipping dependencies, still
+in the guide's getting-started config) is covered by that install, and skipped with a warning when there is neither
+a ``node_modules`` folder nor a ``package.json``. Installs live under ``.fink/deps/<kind>-<key>``; a finished install
+with the same key is reused (``keep=False`` installs afresh). The key hashes everything the install depends on that
+fink can see locally: the requirement files and every file they reference (nested ``-r``/``-c`` files, local
+``--find-links`` folders, local wheels, archives and project folders), ``PIP_*`` settings, the runtime and the
+platform; for npm ``package.json``, its lock files, ``.npmrc`` and the folders of ``file:`` dependencies. What it
+cannot see is a new release of an unpinned requirement on an index: ``keep=False`` (``defaults.keep: false``) or
+``lambda clean`` picks those up.
 
 What installers write that differs between two installs of the same packages (absolute paths, interpreter
 shebangs, hashes of such files) is listed in ``INSTALL_NOISE`` and left out of the bundle.
@@ -28,8 +34,9 @@ from typing import Any, Callable
 
 from fink.errors import ConfigError, FinkError
 
-__all__ = ["Installed", "python_key", "node_key", "requirement_inputs", "python_version", "lambda_arch", "pip_platforms", "pip_command", "install_python",
-           "install_node", "is_install_noise", "INSTALL_NOISE", "CACHE_DIR", "PIP_PYTHON"]
+__all__ = ["Installed", "python_key", "node_key", "requirement_inputs", "python_version", "lambda_arch",
+           "pip_platforms", "pip_command", "install_python", "install_node", "is_install_noise", "INSTALL_NOISE",
+           "CACHE_DIR", "PIP_PYTHON", "build_pure_wheels", "node_modules_folders"]
 
 CACHE_DIR = ".fink"
 #: Interpreter whose pip installs the requirements (None: the one running fink). Its own version does not matter:
@@ -211,15 +218,47 @@ def _cached(workdir: str, key: str, keep: bool, install: Callable[[str], None],
     return final, False
 
 
-def _run(cmd: list[str], cwd: str, what: str, hint: str) -> None:
+def _attempt(cmd: list[str], cwd: str, what: str, hint: str) -> tuple[int, str]:
+    """Run ``cmd``; (exit code, combined output). A missing program is an error at once."""
     try:
         proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
     except FileNotFoundError:
         raise FinkError(f"{what} failed: {cmd[0]} was not found.", hint=hint) from None
-    if proc.returncode != 0:
-        output = (proc.stdout + proc.stderr).strip()
-        tail = "\n".join(output.splitlines()[-30:])
-        raise FinkError(f"{what} failed (exit code {proc.returncode}):\n{tail}", hint=hint)
+    return proc.returncode, (proc.stdout + proc.stderr).strip()
+
+
+def _failed(what: str, code: int, output: str, hint: str) -> FinkError:
+    tail = "\n".join(output.splitlines()[-30:])
+    return FinkError(f"{what} failed (exit code {code}):\n{tail}", hint=hint)
+
+
+def _run(cmd: list[str], cwd: str, what: str, hint: str) -> None:
+    code, output = _attempt(cmd, cwd, what, hint)
+    if code != 0:
+        raise _failed(what, code, output, hint)
+
+
+#: pip's words for "no distribution fits the target platform" (the case a source distribution may solve)
+_NO_WHEEL_RE = re.compile(r"No matching distribution found for|Could not find a version that satisfies")
+
+
+def build_pure_wheels(requirements: str, workdir: str, wheel_dir: str) -> tuple[list[str], list[str]]:
+    """Build wheels of the requirements on the build host (``pip wheel``); keep the pure-Python ones.
+
+    Returns (pure wheels kept in ``wheel_dir``, platform-specific wheels removed). Wheels pip merely downloads
+    are sorted the same way, so ``wheel_dir`` only ever offers what runs on any platform."""
+    cmd = [PIP_PYTHON or sys.executable, "-m", "pip", "wheel", "--wheel-dir", wheel_dir, "--disable-pip-version-check",
+           "--no-input", "--quiet", "-r", requirements]
+    _run(cmd, workdir, "Building wheels from the source distributions in requirements.txt",
+         "A requirement without a wheel for Lambda is built from source; its build failed (see pip's output).")
+    pure, native = [], []
+    for name in sorted(os.listdir(wheel_dir)):
+        if name.endswith("-none-any.whl"):
+            pure.append(name)
+        else:
+            native.append(name)
+            os.remove(os.path.join(wheel_dir, name))
+    return pure, native
 
 
 def python_key(workdir: str, runtime: str, architectures: Any) -> str:
@@ -251,14 +290,42 @@ def install_python(workdir: str, runtime: str, architectures: Any, keep: bool = 
     version = python_version(runtime)
     key = python_key(workdir, runtime, architectures)
 
+    what = f"Installing requirements.txt for {runtime} on {arch}"
+    hint = ("Every requirement needs a wheel for the Lambda platform (manylinux2014, cp"
+            f"{version.replace('.', '')} or pure Python) or a pure-Python source distribution: pin versions that "
+            "publish one.")
+
     def install(target: str) -> None:
-        _run(pip_command(target, requirements, runtime, arch), workdir,
-             f"Installing requirements.txt for {runtime} on {arch}",
-             "Every requirement needs a wheel for the Lambda platform (manylinux2014, cp"
-             f"{version.replace('.', '')} or pure Python): pin versions that publish one.")
+        cmd = pip_command(target, requirements, runtime, arch)
+        code, output = _attempt(cmd, workdir, what, hint)
+        if code == 0:
+            return
+        if not _NO_WHEEL_RE.search(output):
+            raise _failed(what, code, output, hint)
+        _install_with_built_wheels(cmd, requirements, workdir, what, hint, (code, output))
 
     folder, reused = _cached(workdir, key, keep, install, announce)
     return Installed(folder, "", reused)
+
+
+def _install_with_built_wheels(cmd: list[str], requirements: str, workdir: str, what: str, hint: str,
+                               first: tuple[int, str]) -> None:
+    """Second attempt of a platform install: pure-Python wheels built from source distributions are offered too.
+    When nothing can be built (no source distribution either), the first attempt's failure is the one reported."""
+    wheel_dir = tempfile.mkdtemp(prefix="wheels-", dir=os.path.join(workdir, CACHE_DIR, "tmp"))
+    try:
+        try:
+            _pure, native = build_pure_wheels(requirements, workdir, wheel_dir)
+        except FinkError as exc:
+            raise _failed(what, *first, f"{hint} Building from source failed too: {exc.message.splitlines()[-1]}")
+        code, output = _attempt(cmd + ["--find-links", wheel_dir], workdir, what, hint)
+        if code != 0:
+            if native:
+                hint = (f"Built from source but not pure Python, so not usable on Lambda: {', '.join(native)}. "
+                        + hint)
+            raise _failed(what, code, output, hint)
+    finally:
+        shutil.rmtree(wheel_dir, ignore_errors=True)
 
 
 def _absolute_file_specs(package: dict, workdir: str) -> dict:
@@ -318,3 +385,37 @@ def install_node(workdir: str, keep: bool = True, *, announce: Callable[[], None
     if not os.path.isdir(modules):
         return None
     return Installed(modules, "node_modules", reused)
+
+
+def _is_node_modules_entry(folder: Any, workdir: str) -> bool:
+    """A ``bundling.folders`` entry that ships ``./node_modules`` as ``node_modules`` (gcdt's dependency folder)."""
+    if not isinstance(folder, dict) or not isinstance(folder.get("source"), str):
+        return False
+    source = os.path.normpath(os.path.join(workdir, folder["source"]))
+    target = folder.get("target")
+    target_name = os.path.basename(source) if target is None else os.path.normpath(str(target).strip() or ".")
+    return source == os.path.join(workdir, "node_modules") and target_name == "node_modules"
+
+
+def node_modules_folders(folders: Any, workdir: str, npm_installs: bool) -> tuple[Any, list[tuple[str, str]]]:
+    """The folders to bundle and the messages (level, text) about ``./node_modules`` entries.
+
+    With ``npm_installs`` (a nodejs runtime with package.json) the entry is covered by the production install, so
+    the user's folder is not read twice (the "Two files would become node_modules/..." clash). Without it, a missing
+    ``node_modules`` means "no dependencies": skipped with a warning instead of failing the bundle."""
+    if not isinstance(folders, (list, tuple)):
+        return folders, []
+    kept, messages = [], []
+    for index, folder in enumerate(folders):
+        if not _is_node_modules_entry(folder, workdir):
+            kept.append(folder)
+        elif npm_installs:
+            messages.append(("info", f"bundling.folders[{index}] ({folder['source']}): node_modules comes from a "
+                                     "production npm install of package.json; the node_modules folder here is not "
+                                     "read."))
+        elif not os.path.isdir(os.path.join(workdir, "node_modules")):
+            messages.append(("warn", f"bundling.folders[{index}] ({folder['source']}) does not exist and there is no "
+                                     "package.json: no node dependencies are bundled."))
+        else:
+            kept.append(folder)
+    return kept, messages

@@ -15,7 +15,7 @@ from fink.config import deep_merge
 
 from .reader import several_formats, candidates, find_config_file, ignore_patterns, read_chain
 
-__all__ = ["read_config", "register", "deregister", "TOP_LEVEL_KEYS"]
+__all__ = ["read_config", "gcdt_file_warnings", "register", "deregister", "TOP_LEVEL_KEYS"]
 
 #: top-level config keys this plugin reads (fink reports any other unknown top-level key)
 TOP_LEVEL_KEYS = ("baseconfig", "finkignore")
@@ -28,10 +28,13 @@ def read_config(params: tuple[dict[str, Any], dict[str, Any]]) -> None:
         return  # a non-config command run without ENV
     name = f"fink_{env.lower()}"
     context["_config_files_tried"] = [os.path.basename(p) for p in candidates(name)]
+    ui = context.get("_ui")
+    for warning in gcdt_file_warnings(env.lower()):
+        if ui:
+            ui.warn(warning)
     winner, existing = find_config_file(name)
     if winner is None:
         return  # the lifecycle reports "Configuration missing" if the command needs config
-    ui = context.get("_ui")
     if len(existing) > 1 and ui:
         ui.warn(several_formats(existing, winner))
     result = read_chain(winner)
@@ -46,6 +49,25 @@ def read_config(params: tuple[dict[str, Any], dict[str, Any]]) -> None:
         merged["finkignore"] = patterns
     config.clear()
     config.update(merged)
+
+
+def gcdt_file_warnings(env: str, folder: str = ".") -> list[str]:
+    """Config files of gcdt that fink does not read, each named with what replaces it (never silently ignored):
+    ``gcdt_<env>.*`` (renamed ``fink_<env>.*``), ``.gcdtignore`` and gcdt 0.1's HOCON files ``<name>_<env>.conf``."""
+    warnings = []
+    for path in candidates(f"gcdt_{env}", folder):
+        if os.path.isfile(path):
+            new = "fink" + os.path.basename(path)[4:]
+            warnings.append(f"{os.path.basename(path)} is gcdt's config file and is not read: rename it to {new} "
+                            "(`fink migrate-gcdt` renames files, sections and imports).")
+    if os.path.isfile(os.path.join(folder, ".gcdtignore")):
+        warnings.append(".gcdtignore is gcdt's ignore file and is not read: rename it to .finkignore.")
+    hocon = sorted(n for n in os.listdir(folder)
+                   if n.endswith(f"_{env}.conf") and os.path.isfile(os.path.join(folder, n)))
+    if hocon:
+        warnings.append(f"{', '.join(hocon)}: HOCON config files (gcdt 0.1) are not read by fink. Move their "
+                        f"content into fink_{env}.json (or .yaml/.py) under the tool's section.")
+    return warnings
 
 
 def _register_hooks(context: dict[str, Any], result: Any) -> None:
