@@ -75,8 +75,11 @@ class Resolver:
         return self._memo(("ssm", region), lambda: self.aws.parameters(names, region))
 
     def resolve(self, path: Path, lookup: Lookup) -> Outcome:
+        from fink.error_map import AWSUnreachable, CredentialsError
         try:
             return getattr(self, f"_{lookup.kind}")(lookup, region_for(path, lookup))
+        except (AWSUnreachable, CredentialsError):
+            raise  # about the network or the credentials, not the lookup: one message, its own exit code
         except FinkError as exc:
             return Outcome.failed(exc.message)
 
