@@ -17,10 +17,10 @@ import sys
 import traceback
 from typing import Any, Callable
 
-from .errors import AWSError, ConfigError, ExitCode, FinkError
+from .errors import AWSError, AWSUnreachableError, ConfigError, ExitCode, FinkError
 
-__all__ = ["translate", "botocore_error", "user_frame", "UserCodeExit", "UserCodeInterrupt", "AWSUnreachable",
-           "CredentialsError", "NETWORK_HINT"]
+__all__ = ["translate", "botocore_error", "user_frame", "UserCodeExit", "UserCodeInterrupt", "CredentialsError",
+           "NETWORK_HINT"]
 
 NETWORK_HINT = ("Check the network connection, the region and AWS_ENDPOINT_URL (if set), then run the command "
                 "again.")
@@ -36,10 +36,6 @@ class UserCodeInterrupt(FinkError):
     """User code raised ``KeyboardInterrupt`` itself (not fink's signal handler)."""
 
     exit_code = ExitCode.INTERRUPTED
-
-
-class AWSUnreachable(AWSError):
-    """AWS could not be reached or did not answer (network, endpoint, timeout): not about the thing asked for."""
 
 
 class CredentialsError(ConfigError):
@@ -126,11 +122,11 @@ def botocore_error(exc: BaseException, what: str = "") -> FinkError:
         return ConfigError(f"{prefix}a value is not valid for AWS: {report}",
                            hint="Check the names and values in your fink_<env> config and on the command line.")
     if names & {"botocore.exceptions.ReadTimeoutError", "botocore.exceptions.ConnectTimeoutError"}:
-        return AWSUnreachable(f"{prefix}AWS did not answer in time{where}.", hint=NETWORK_HINT, code="Timeout")
+        return AWSUnreachableError(f"{prefix}AWS did not answer in time{where}.", hint=NETWORK_HINT, code="Timeout")
     if names & {"botocore.exceptions.EndpointConnectionError", "botocore.exceptions.ConnectionError",
                 "botocore.exceptions.HTTPClientError", "botocore.exceptions.ConnectionClosedError"}:
-        return AWSUnreachable(f"{prefix}could not connect to AWS{where}.", hint=NETWORK_HINT,
-                              code="ConnectionError")
+        return AWSUnreachableError(f"{prefix}could not connect to AWS{where}.", hint=NETWORK_HINT,
+                                   code="ConnectionError")
     if "botocore.parsers.ResponseParserError" in names:
         return AWSError(f"{prefix}the answer from AWS{where} could not be read (not the expected format).",
                         hint="Check AWS_ENDPOINT_URL: it must point at AWS or an AWS emulator; then run the command "
