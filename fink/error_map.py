@@ -19,7 +19,8 @@ from typing import Any, Callable
 
 from .errors import AWSError, AWSUnreachableError, ConfigError, ExitCode, FinkError
 
-__all__ = ["translate", "botocore_error", "user_frame", "UserCodeExit", "UserCodeInterrupt", "NETWORK_HINT"]
+__all__ = ["translate", "botocore_error", "user_frame", "UserCodeExit", "UserCodeInterrupt", "CredentialsError",
+           "NETWORK_HINT"]
 
 NETWORK_HINT = ("Check the network connection, the region and AWS_ENDPOINT_URL (if set), then run the command "
                 "again.")
@@ -35,6 +36,10 @@ class UserCodeInterrupt(FinkError):
     """User code raised ``KeyboardInterrupt`` itself (not fink's signal handler)."""
 
     exit_code = ExitCode.INTERRUPTED
+
+
+class CredentialsError(ConfigError):
+    """No usable credentials, profile or region: not about the thing asked for."""
 
 
 def _names(exc: BaseException) -> set[str]:
@@ -106,11 +111,11 @@ def botocore_error(exc: BaseException, what: str = "") -> FinkError:
     where = f" at {_endpoint(exc)}" if _endpoint(exc) else ""
     if names & {"botocore.exceptions.NoCredentialsError", "botocore.exceptions.PartialCredentialsError",
                 "botocore.exceptions.CredentialRetrievalError"}:
-        return ConfigError(f"{prefix}no usable AWS credentials ({exc}).", hint=_CREDENTIALS_HINT)
+        return CredentialsError(f"{prefix}no usable AWS credentials ({exc}).", hint=_CREDENTIALS_HINT)
     if "botocore.exceptions.ProfileNotFound" in names:
-        return ConfigError(f"{prefix}{exc}.", hint="Check AWS_PROFILE against the profiles in ~/.aws/config.")
+        return CredentialsError(f"{prefix}{exc}.", hint="Check AWS_PROFILE against the profiles in ~/.aws/config.")
     if "botocore.exceptions.NoRegionError" in names:
-        return ConfigError(f"{prefix}no AWS region configured.",
+        return CredentialsError(f"{prefix}no AWS region configured.",
                            hint="Set AWS_DEFAULT_REGION or a region in your AWS profile.")
     if "botocore.exceptions.ParamValidationError" in names:
         report = str(getattr(exc, "kwargs", {}).get("report") or exc).strip().replace("\n", " ")

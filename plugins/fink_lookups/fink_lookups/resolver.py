@@ -75,10 +75,11 @@ class Resolver:
         return self._memo(("ssm", region), lambda: self.aws.parameters(names, region))
 
     def resolve(self, path: Path, lookup: Lookup) -> Outcome:
+        from fink.error_map import CredentialsError
         try:
             return getattr(self, f"_{lookup.kind}")(lookup, region_for(path, lookup))
-        except AWSUnreachableError:
-            raise  # the network, not the lookup: reported as such (exit 1), never as "lookup failed"
+        except (AWSUnreachableError, CredentialsError):
+            raise  # the network or the credentials, not the lookup: reported as such, never as "lookup failed"
         except FinkError as exc:
             return Outcome.failed(exc.message)
 
