@@ -233,7 +233,9 @@ def _run_command(tool: Tool, command: str, arguments: dict, environ: Any, awscli
                  ui: UI) -> int:
     from .awsclient import AWSClient
     from .clock import Clock
-    awsclient = awsclient or AWSClient()
+    if awsclient is None:  # retries wait on the run's clock, so an injected clock never sleeps for real
+        from .retrying import RetrySettings
+        awsclient = AWSClient(retry=RetrySettings(clock=clock)) if clock is not None else AWSClient()
     try:
         if command in tool.plain_commands:
             return _run_plain(tool, command, arguments, environ, awsclient, ui)

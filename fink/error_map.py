@@ -17,7 +17,7 @@ import sys
 import traceback
 from typing import Any, Callable
 
-from .errors import AWSError, ConfigError, ExitCode, FinkError
+from .errors import AWSError, AWSUnreachableError, ConfigError, ExitCode, FinkError
 
 __all__ = ["translate", "botocore_error", "user_frame", "UserCodeExit", "UserCodeInterrupt", "NETWORK_HINT"]
 
@@ -117,10 +117,11 @@ def botocore_error(exc: BaseException, what: str = "") -> FinkError:
         return ConfigError(f"{prefix}a value is not valid for AWS: {report}",
                            hint="Check the names and values in your fink_<env> config and on the command line.")
     if names & {"botocore.exceptions.ReadTimeoutError", "botocore.exceptions.ConnectTimeoutError"}:
-        return AWSError(f"{prefix}AWS did not answer in time{where}.", hint=NETWORK_HINT, code="Timeout")
+        return AWSUnreachableError(f"{prefix}AWS did not answer in time{where}.", hint=NETWORK_HINT, code="Timeout")
     if names & {"botocore.exceptions.EndpointConnectionError", "botocore.exceptions.ConnectionError",
                 "botocore.exceptions.HTTPClientError", "botocore.exceptions.ConnectionClosedError"}:
-        return AWSError(f"{prefix}could not connect to AWS{where}.", hint=NETWORK_HINT, code="ConnectionError")
+        return AWSUnreachableError(f"{prefix}could not connect to AWS{where}.", hint=NETWORK_HINT,
+                                   code="ConnectionError")
     if "botocore.parsers.ResponseParserError" in names:
         return AWSError(f"{prefix}the answer from AWS{where} could not be read (not the expected format).",
                         hint="Check AWS_ENDPOINT_URL: it must point at AWS or an AWS emulator; then run the command "

@@ -187,8 +187,11 @@ class CloudFormation:
         return {**first, "Changes": changes}
 
     def has_change_sets(self, stack_id: str) -> bool:
+        """Whether the stack has change sets. Only this stack's count: moto's ListChangeSets ignores StackName and
+        lists every stack's change sets (other stacks previewed in parallel would keep this one alive)."""
         with aws_errors(f"Listing the change sets of stack '{stack_id}'"):
-            return bool(self.client.list_change_sets(StackName=stack_id).get("Summaries"))
+            summaries = self.client.list_change_sets(StackName=stack_id).get("Summaries") or []
+        return any(s.get("StackId", stack_id) == stack_id for s in summaries)
 
     def delete_change_set(self, ids: dict[str, str]) -> None:
         self.awsclient.mutate(f"Deleting the change set of stack '{ids['StackName']}'",

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
 
-from fink.errors import FinkError
+from fink.errors import AWSUnreachableError, FinkError
 
 from .aws import LookupAWS
 from .walker import Lookup, Path, best_certificate
@@ -77,6 +77,8 @@ class Resolver:
     def resolve(self, path: Path, lookup: Lookup) -> Outcome:
         try:
             return getattr(self, f"_{lookup.kind}")(lookup, region_for(path, lookup))
+        except AWSUnreachableError:
+            raise  # the network, not the lookup: reported as such (exit 1), never as "lookup failed"
         except FinkError as exc:
             return Outcome.failed(exc.message)
 
