@@ -21,7 +21,7 @@ setup(
         "PyYAML>=6.0",
     ],
     extras_require={
-        "test": ["pytest>=8", "moto[server]>=5.0", "placebo>=0.10", "boto3"],
+        "test": ["pytest>=8", "pytest-xdist>=3.5", "moto[server]>=5.0", "placebo>=0.10", "boto3"],
     },
     entry_points={
         "console_scripts": ["fink = fink.cli:main"],

@@ -58,15 +58,16 @@ def make_tree(root: str, size_mb: int, files: int = 16000) -> int:
     target, total = size_mb * 2**20, 0
     big = [12 << 20] * max(1, size_mb // 60)                       # a few large files
     medium_budget = (target - sum(big)) * 6 // 10                  # shared libraries and data
-    small_count = files - len(big) - 400
+    medium = min(400, files // 10)
+    small_count = max(1, files - len(big) - medium)
     small_budget = target - sum(big) - medium_budget
     for index in range(small_count):
         size = max(64, int(rng.expovariate(small_count / small_budget)))
         total += _put(root, f"site/pkg{index // 400:03d}/sub{index // 40 % 10}/mod{index:05d}.py",
                       text[(start := rng.randrange(len(text) - size)):start + size])
-    for index in range(400):
+    for index in range(medium):
         total += _put(root, f"site/libs/part{index % 8}/lib{index:03d}.so",
-                      _binary(rng, medium_budget // 400, text))
+                      _binary(rng, medium_budget // medium, text))
     for index, size in enumerate(big):
         total += _put(root, f"site/big/blob{index}.bin", _binary(rng, size, text))
     total += _put(root, "handler.py", b"def handle(event, context):\n    return 'alive'\n")

@@ -1,24 +1,27 @@
 """Entry: argv parsing, logging, signal handlers, and the one place where errors become messages and exit codes.
 
 ``run(tool, argv)`` runs a tool in-process and returns the exit code (tests use it through ``run_cli``);
-``tool_main(name)`` is what the console scripts call.
+``tool_main(TOOL)`` is what the console scripts call.
+
+Start-up rule: this module is imported by every console script, so it imports only what ``--help`` needs. The
+entry-point machinery (``importlib.metadata``), logging set-up, botocore and the lifecycle are imported when a
+command runs; a tool's own script hands its ``Tool`` in directly and never scans the installed distributions.
 """
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
-import signal
 import sys
-import threading
 import traceback
-from typing import Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from . import __version__
-from .errors import ConfigError, ExitCode, FinkError, GracefulExit, UsageError
-from .plugins import PLUGINS_GROUP, TOOLS_GROUP, discover
+from .errors import ConfigError, ExitCode, FinkError, GracefulExit
 from .tool import Tool
 from .ui import UI, MaskingFilter, MaskingStream
+
+if TYPE_CHECKING:
+    import logging
 
 __all__ = ["run", "tool_main", "main", "load_tool", "version_lines", "FINK_TOOL"]
 
@@ -50,23 +53,20 @@ _QUIET_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer", "placebo", "blin
 
 
 def load_tool(name: str) -> Tool:
-    for info in discover(TOOLS_GROUP):
-        if info.name == name:
-            try:
-                return info.entry_point.load()
-            except Exception as exc:
-                raise FinkError(f"Tool '{name}' ({info.dist}) failed to load: {exc}") from exc
-    raise UsageError(f"Tool '{name}' is not installed.",
-                     hint=f"Install it with `pip install fink-{name}`; `fink version` lists the installed tools.")
+    """The installed tool ``name`` (kept here for callers of ``fink.cli.load_tool``; see fink.plugins)."""
+    from .plugins import load_tool as load
+    return load(name)
 
 
 def version_lines() -> list[str]:
+    from .plugins import PLUGINS_GROUP, TOOLS_GROUP, discover_groups
+    found = discover_groups(TOOLS_GROUP, PLUGINS_GROUP)  # one scan of the installed distributions
     lines = [f"fink version {__version__}"]
-    tools = discover(TOOLS_GROUP)
+    tools = found[TOOLS_GROUP]
     if tools:
         lines.append("fink commands:")
         lines += [f" * {t.display} {t.version}" for t in tools]
-    plugins = discover(PLUGINS_GROUP)
+    plugins = found[PLUGINS_GROUP]
     if plugins:
         lines.append("fink plugins:")
         lines += [f" * {p.display} version {p.version}" for p in plugins]
@@ -84,29 +84,36 @@ def version_command(context: dict, config: dict) -> int:
 
 
 # ---- logging ------------------------------------------------------------------------------------------------------
-class _UIHandler(logging.Handler):
-    def __init__(self, ui: UI):
-        super().__init__()
-        self.ui = ui
+def _emit_to_ui(ui: UI, record: "logging.LogRecord") -> None:
+    import logging
+    message = record.getMessage()
+    if record.levelno >= logging.ERROR:
+        ui.error(message)
+    elif record.levelno >= logging.WARNING:
+        ui.warn(message)
+    elif record.levelno >= logging.INFO:
+        ui.info(message)
+    else:
+        ui.debug(f"{record.name}: {message}")
 
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            message = record.getMessage()
-            if record.levelno >= logging.ERROR:
-                self.ui.error(message)
-            elif record.levelno >= logging.WARNING:
-                self.ui.warn(message)
-            elif record.levelno >= logging.INFO:
-                self.ui.info(message)
-            else:
-                self.ui.debug(f"{record.name}: {message}")
-        except Exception:  # pragma: no cover - logging must never break a run
-            self.handleError(record)
+
+def _ui_handler(ui: UI) -> "logging.Handler":
+    """A logging handler that writes through the UI (logging is imported when a command runs, not at start-up)."""
+    import logging
+
+    class _UIHandler(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            try:
+                _emit_to_ui(ui, record)
+            except Exception:  # pragma: no cover - logging must never break a run
+                self.handleError(record)
+
+    return _UIHandler()
 
 
 def _masking_record_factory(factory: Any, ui: UI) -> Any:
     """Log records are masked when created, so every handler (log files included) sees ``****``, not secrets."""
-    def create(*args: Any, **kwargs: Any) -> logging.LogRecord:
+    def create(*args: Any, **kwargs: Any) -> "logging.LogRecord":
         record = factory(*args, **kwargs)
         if ui.secrets:
             try:
@@ -119,8 +126,9 @@ def _masking_record_factory(factory: Any, ui: UI) -> Any:
 
 @contextlib.contextmanager
 def _logging_to(ui: UI) -> Iterator[None]:
+    import logging
     root = logging.getLogger()
-    handler = _UIHandler(ui)
+    handler = _ui_handler(ui)
     handler.addFilter(MaskingFilter(ui.secrets))
     saved_level = root.level
     saved_quiet = {name: logging.getLogger(name).level for name in _QUIET_LOGGERS}
@@ -158,6 +166,8 @@ def _masked_std_streams(ui: UI) -> Iterator[None]:
 @contextlib.contextmanager
 def graceful_signals(ui: UI) -> Iterator[None]:
     """SIGINT/SIGTERM raise GracefulExit inside the running command; a second signal ends the process at once."""
+    import signal
+    import threading
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -181,10 +191,10 @@ def graceful_signals(ui: UI) -> Iterator[None]:
 
 # ---- running a tool -----------------------------------------------------------------------------------------------
 def _parse(tool: Tool, argv: Sequence[str], ui: UI) -> dict | int:
-    from docopt import DocoptExit, docopt
     if "-h" in argv or "--help" in argv:
         ui.print(tool.doc.strip("\n"))
         return int(ExitCode.SUCCESS)
+    from docopt import DocoptExit, docopt
     try:
         return dict(docopt(tool.doc, list(argv), default_help=False))
     except DocoptExit as exc:
@@ -223,7 +233,9 @@ def _run_command(tool: Tool, command: str, arguments: dict, environ: Any, awscli
                  ui: UI) -> int:
     from .awsclient import AWSClient
     from .clock import Clock
-    awsclient = awsclient or AWSClient()
+    if awsclient is None:  # retries wait on the run's clock, so an injected clock never sleeps for real
+        from .retrying import RetrySettings
+        awsclient = AWSClient(retry=RetrySettings(clock=clock)) if clock is not None else AWSClient()
     try:
         if command in tool.plain_commands:
             return _run_plain(tool, command, arguments, environ, awsclient, ui)
@@ -277,9 +289,10 @@ def _print_call_summary(awsclient: Any, ui: UI) -> None:
         ui.info(f"  {name}: {count}")
 
 
-def tool_main(name: str) -> None:
-    """Console-script entry of a tool (``cloud``, ``code``, ``lambda``, ``api``)."""
-    sys.exit(run(name))
+def tool_main(tool: Tool | str) -> None:
+    """Console-script entry of a tool (``cloud``, ``code``, ``lambda``, ``api``): its script hands its own ``Tool``
+    in, so no entry point is looked up (a name still works, at the cost of that look-up)."""
+    sys.exit(run(tool))
 
 
 def main() -> None:

@@ -2,6 +2,10 @@
 
 Every tool and plugin ships a JSON Schema (YAML) for its section. Declared defaults are filled in before
 validation (the user's values win); validation reports *all* errors at once, each with its path.
+
+Cost rules: YAML is parsed with libyaml's C loader where PyYAML has it (:func:`yaml_load`); each schema file is
+parsed once per process and each schema's compiled validator is built once per process. Cached schemas are shared:
+treat what :func:`load_schema` returns as read-only.
 """
 from __future__ import annotations
 
@@ -13,7 +17,10 @@ from typing import Any, Iterable, Mapping
 from .errors import ConfigError, FinkError
 
 __all__ = ["SectionSchema", "deep_merge", "schema_file", "load_schema", "fill_defaults", "validation_errors", "validate_sections",
-           "get_path"]
+           "get_path", "yaml_load"]
+
+_SCHEMAS: dict[Path, dict[str, Any]] = {}         # schema file -> parsed schema (parsed once per process)
+_VALIDATORS: dict[int, tuple[Any, Any]] = {}       # id(schema) -> (schema, its compiled validator)
 
 
 @dataclass(frozen=True)
@@ -64,15 +71,24 @@ def schema_file(anchor: str, resource: str) -> Path:
     return Path(str(resources.files(anchor).joinpath(resource)))
 
 
-def load_schema(anchor: str, resource: str) -> dict[str, Any]:
-    """Read the schema file ``resource`` shipped next to the module ``anchor`` (see :func:`schema_file`)."""
+def yaml_load(text: str) -> Any:
+    """``yaml.safe_load`` with libyaml's C loader when PyYAML was built with it (several times faster)."""
     import yaml
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 (a safe loader)
+
+
+def load_schema(anchor: str, resource: str) -> dict[str, Any]:
+    """Read the schema file ``resource`` shipped next to the module ``anchor`` (see :func:`schema_file`);
+    each file is parsed once per process (the result is shared: do not change it)."""
     path = schema_file(anchor, resource)
+    if path in _SCHEMAS:
+        return _SCHEMAS[path]
     if not path.is_file():
         raise FinkError(f"Schema file {resource} of {anchor} not found (looked in {path.parent}).",
                         hint=f"Reinstall the distribution that ships {anchor}; if a folder named "
                              f"'{anchor.split('.')[0]}' is in the working directory, run from another folder.")
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    schema = _SCHEMAS[path] = yaml_load(path.read_text(encoding="utf-8"))
+    return schema
 
 
 def _resolve(node: Mapping[str, Any], root: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -131,11 +147,24 @@ def _format_error(prefix: str, error: Any) -> str:
     return f"{path}: {error.message}"
 
 
-def validation_errors(instance: Any, schema: Mapping[str, Any], prefix: str) -> list[str]:
-    """Every schema violation of ``instance`` as ``path: message`` lines, sorted by path."""
+def _validator(schema: Mapping[str, Any]) -> Any:
+    """The compiled validator of ``schema``, built once per process (the cache keeps the schema alive, so its
+    id is not reused by another object)."""
+    cached = _VALIDATORS.get(id(schema))
+    if cached is not None and cached[0] is schema:
+        return cached[1]
     import jsonschema
     validator_cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
     validator = validator_cls(schema)
+    if len(_VALIDATORS) >= 256:  # schemas built on the fly (tests, plugins) must not pile up
+        _VALIDATORS.clear()
+    _VALIDATORS[id(schema)] = (schema, validator)
+    return validator
+
+
+def validation_errors(instance: Any, schema: Mapping[str, Any], prefix: str) -> list[str]:
+    """Every schema violation of ``instance`` as ``path: message`` lines, sorted by path."""
+    validator = _validator(schema)
     errors = sorted(validator.iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path])
     return [_format_error(prefix, e) for e in errors]
 

@@ -17,9 +17,10 @@ import sys
 import traceback
 from typing import Any, Callable
 
-from .errors import AWSError, ConfigError, ExitCode, FinkError
+from .errors import AWSError, AWSUnreachableError, ConfigError, ExitCode, FinkError
 
-__all__ = ["translate", "botocore_error", "user_frame", "UserCodeExit", "UserCodeInterrupt", "NETWORK_HINT"]
+__all__ = ["translate", "botocore_error", "user_frame", "UserCodeExit", "UserCodeInterrupt", "CredentialsError",
+           "NETWORK_HINT"]
 
 NETWORK_HINT = ("Check the network connection, the region and AWS_ENDPOINT_URL (if set), then run the command "
                 "again.")
@@ -35,6 +36,10 @@ class UserCodeInterrupt(FinkError):
     """User code raised ``KeyboardInterrupt`` itself (not fink's signal handler)."""
 
     exit_code = ExitCode.INTERRUPTED
+
+
+class CredentialsError(ConfigError):
+    """No usable credentials, profile or region: not about the thing asked for."""
 
 
 def _names(exc: BaseException) -> set[str]:
@@ -106,21 +111,22 @@ def botocore_error(exc: BaseException, what: str = "") -> FinkError:
     where = f" at {_endpoint(exc)}" if _endpoint(exc) else ""
     if names & {"botocore.exceptions.NoCredentialsError", "botocore.exceptions.PartialCredentialsError",
                 "botocore.exceptions.CredentialRetrievalError"}:
-        return ConfigError(f"{prefix}no usable AWS credentials ({exc}).", hint=_CREDENTIALS_HINT)
+        return CredentialsError(f"{prefix}no usable AWS credentials ({exc}).", hint=_CREDENTIALS_HINT)
     if "botocore.exceptions.ProfileNotFound" in names:
-        return ConfigError(f"{prefix}{exc}.", hint="Check AWS_PROFILE against the profiles in ~/.aws/config.")
+        return CredentialsError(f"{prefix}{exc}.", hint="Check AWS_PROFILE against the profiles in ~/.aws/config.")
     if "botocore.exceptions.NoRegionError" in names:
-        return ConfigError(f"{prefix}no AWS region configured.",
+        return CredentialsError(f"{prefix}no AWS region configured.",
                            hint="Set AWS_DEFAULT_REGION or a region in your AWS profile.")
     if "botocore.exceptions.ParamValidationError" in names:
         report = str(getattr(exc, "kwargs", {}).get("report") or exc).strip().replace("\n", " ")
         return ConfigError(f"{prefix}a value is not valid for AWS: {report}",
                            hint="Check the names and values in your fink_<env> config and on the command line.")
     if names & {"botocore.exceptions.ReadTimeoutError", "botocore.exceptions.ConnectTimeoutError"}:
-        return AWSError(f"{prefix}AWS did not answer in time{where}.", hint=NETWORK_HINT, code="Timeout")
+        return AWSUnreachableError(f"{prefix}AWS did not answer in time{where}.", hint=NETWORK_HINT, code="Timeout")
     if names & {"botocore.exceptions.EndpointConnectionError", "botocore.exceptions.ConnectionError",
                 "botocore.exceptions.HTTPClientError", "botocore.exceptions.ConnectionClosedError"}:
-        return AWSError(f"{prefix}could not connect to AWS{where}.", hint=NETWORK_HINT, code="ConnectionError")
+        return AWSUnreachableError(f"{prefix}could not connect to AWS{where}.", hint=NETWORK_HINT,
+                                   code="ConnectionError")
     if "botocore.parsers.ResponseParserError" in names:
         return AWSError(f"{prefix}the answer from AWS{where} could not be read (not the expected format).",
                         hint="Check AWS_ENDPOINT_URL: it must point at AWS or an AWS emulator; then run the command "

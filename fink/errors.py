@@ -8,8 +8,8 @@ from __future__ import annotations
 from enum import IntEnum
 
 __all__ = [
-    "ExitCode", "FinkError", "UsageError", "ConfigError", "PluginError", "AWSError", "FinkTimeoutError",
-    "GracefulExit",
+    "ExitCode", "FinkError", "UsageError", "ConfigError", "PluginError", "AWSError", "AWSUnreachableError",
+    "FinkTimeoutError", "GracefulExit",
 ]
 
 
@@ -64,6 +64,12 @@ class AWSError(FinkError):
         self.operation = operation
         self.code = code
         self.aws_message = aws_message
+
+
+class AWSUnreachableError(AWSError):
+    """AWS could not be reached or did not answer (network, endpoint, timeout): a failure of the environment, not
+    of what was asked. Steps that turn ordinary AWS errors into their own reports (a lookup that "failed") let this
+    one through unchanged, so the user reads the network cause and its hint, with exit code 1."""
 
 
 class GracefulExit(BaseException):

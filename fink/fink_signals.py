@@ -19,6 +19,7 @@ Signals in lifecycle order:
     the config reader fills ``config`` in place from the config files. Owner: config-reader plugins.
 ``config_read_finalized``
     defaults from the tools' and plugins' schemas have been filled in. Receivers may read config.
+    ``context['_defaulted_sections']`` lists the paths (tuples) of the sections absent from the config files.
 ``check_credentials_init`` / ``check_credentials_finalized``
     a credential plugin may renew credentials here. Config is read only.
 ``lookup_init``

@@ -55,12 +55,16 @@ def collect_schemas(tool: Tool, plugins: list[LoadedPlugin], tools: list[Tool] =
     return schemas
 
 
-def _apply_defaults(config: dict, schemas: list[SectionSchema], run: Run) -> None:
+def _apply_defaults(config: dict, schemas: list[SectionSchema], run: Run) -> list[tuple[str, ...]]:
     """Fill in schema defaults in place. A tool section absent from the files gets only its ``defaults``
-    (validation off) when the command does not need config, and nothing otherwise."""
+    (validation off) when the command does not need config, and nothing otherwise. Returns the paths of the
+    sections absent from the config files (``context['_defaulted_sections']``: a plugin can tell "not configured"
+    from "configured with the default values")."""
+    defaulted: list[tuple[str, ...]] = []
     for section in schemas:
         current = get_path(config, section.path)
         if current is None:
+            defaulted.append(section.path)
             is_own_tool = section.path == (run.tool.name,)
             if section.path[0] != "plugins" and not (is_own_tool and run.command in run.tool.non_config_commands):
                 continue
@@ -78,6 +82,7 @@ def _apply_defaults(config: dict, schemas: list[SectionSchema], run: Run) -> Non
                 raise ConfigError(f"{'.'.join(section.path[:depth + 1])}: must be a mapping of sections, "
                                   f"not {type(node).__name__}.", hint="Fix it in your fink_<env> config file.")
         node[section.path[-1]] = filled
+    return defaulted
 
 
 def _check_tool_section(config: dict, context: dict, run: Run) -> None:
@@ -170,7 +175,7 @@ def _steps(run: Run, plugins: list[LoadedPlugin], context: dict, config: dict, h
     _send(sig.initialized, context, hooks)
     _send(sig.config_read_init, (context, config), hooks)
     _convert_old_shapes(config, plugins, run)
-    _apply_defaults(config, _schemas_for(run, plugins, config), run)
+    context["_defaulted_sections"] = _apply_defaults(config, _schemas_for(run, plugins, config), run)
     context["_schemas_applied"] = True
     _send(sig.config_read_finalized, (context, config), hooks)
     _register_hooks(config, hooks)
@@ -218,7 +223,7 @@ def _schemas_for(run: Run, plugins: list[LoadedPlugin], config: dict) -> list[Se
     """The schemas this run fills defaults from and validates."""
     if run.tool.name != "fink":
         return collect_schemas(run.tool, plugins)
-    from .cli import load_tool
+    from .plugins import load_tool
     wanted = run.arguments.get("<tool>")
     names = [wanted] if wanted else [info.name for info in discover(TOOLS_GROUP) if info.name in config]
     return collect_schemas(run.tool, plugins, [load_tool(name) for name in names])

@@ -144,10 +144,15 @@ def _check_graph(root: Any, source: str) -> None:
         stack.extend((child, depth + 1, False) for child in children if id(child) not in sizes)
 
 
-def _loader_class(cloudformation: bool) -> Any:
+def _safe_loader() -> Any:
+    """libyaml's C safe loader where PyYAML has it (several times faster), else the pure-Python one."""
     import yaml
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _loader_class(cloudformation: bool) -> Any:
     if not cloudformation:
-        return yaml.SafeLoader
+        return _safe_loader()
     return _cfn_loader()
 
 
@@ -159,7 +164,7 @@ def _cfn_loader() -> Any:
     if _CFN_LOADER is None:
         import yaml
 
-        class CloudFormationLoader(yaml.SafeLoader):
+        class CloudFormationLoader(_safe_loader()):  # type: ignore[misc]
             """The safe loader plus CloudFormation's short-form intrinsic function tags."""
 
         CloudFormationLoader.add_multi_constructor("!", _construct_intrinsic)
@@ -204,6 +209,8 @@ def load_yaml(text: str, source: str, *, cloudformation: bool = False) -> Any:
         _check_graph(node, source)
         return loader.construct_document(node)
     except yaml.YAMLError as exc:
+        if "maximum nesting depth" in str(exc):  # libyaml's own limit (C loader), met before fink's
+            raise _too_deep(source) from exc
         raise _yaml_error(exc, source) from exc
     except RecursionError as exc:
         raise _too_deep(source) from exc

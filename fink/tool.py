@@ -4,21 +4,20 @@ A tool distribution registers one :class:`Tool` in the entry-point group ``fink.
 command line with the tool's docopt usage text, runs the lifecycle and calls the command function
 ``func(context, config) -> int | None`` where ``config`` is the tool's own section of the configuration.
 Command functions are named as ``"module:function"`` strings and imported only when they run, so ``--help`` and
-``version`` never import botocore or troposphere.
+``version`` never import botocore or troposphere. ``Tool`` is a NamedTuple rather than a dataclass because every
+console script builds one at start-up, and ``dataclasses`` costs more to import than the rest of ``--help``.
 """
 from __future__ import annotations
 
-import importlib
-from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from types import MappingProxyType
+from typing import Callable, Mapping, NamedTuple
 
 __all__ = ["Tool", "CommandFunc"]
 
 CommandFunc = Callable[[dict, dict], "int | None"]
 
 
-@dataclass(frozen=True)
-class Tool:
+class Tool(NamedTuple):
     name: str
     doc: str
     commands: Mapping[str, str]
@@ -33,7 +32,7 @@ class Tool:
     #: (tools pass their cli module's ``__name__``; see :func:`fink.config.schema_file`)
     schema: tuple[str, str] | None = None
     #: options that select the command's variant but are not commands themselves (docopt keys to skip)
-    extra: Mapping[str, object] = field(default_factory=dict)
+    extra: Mapping[str, object] = MappingProxyType({})
 
     def command_of(self, arguments: Mapping[str, object]) -> str | None:
         """The command docopt selected: the first true key that is neither an option nor an ``<argument>``.
@@ -47,5 +46,6 @@ class Tool:
         return next((w for w in words if w in self.commands), None)
 
     def load_command(self, command: str) -> CommandFunc:
+        import importlib
         module_name, _, func_name = self.commands[command].partition(":")
         return getattr(importlib.import_module(module_name), func_name)

@@ -7,11 +7,12 @@ records (:class:`MaskingFilter`).
 """
 from __future__ import annotations
 
-import json
-import logging
 import os
 import sys
-from typing import Any, Iterable, TextIO
+from typing import TYPE_CHECKING, Any, Iterable, TextIO
+
+if TYPE_CHECKING:  # logging and json are imported when used: every console script imports this module
+    import logging
 
 __all__ = ["UI", "Secrets", "MaskingStream", "MaskingFilter", "MASK", "use_color", "derived_forms"]
 
@@ -86,11 +87,10 @@ class MaskingStream:
         return getattr(self._stream, name)
 
 
-class MaskingFilter(logging.Filter):
-    """Masks secrets in log records (message and arguments are merged first)."""
+class MaskingFilter:
+    """Masks secrets in log records (message and arguments are merged first); a logging filter object."""
 
     def __init__(self, secrets: Secrets):
-        super().__init__()
         self._secrets = secrets
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -163,6 +163,7 @@ class UI:
     def json(self, data: Any) -> None:
         """Secrets are masked in the values before encoding: JSON escapes quotes, backslashes and non-ASCII
         characters, so a secret holding one of them would no longer be found in the encoded text."""
+        import json
         self.print(json.dumps(self._masked(data), indent=2, sort_keys=True, default=str))
 
     def _masked(self, data: Any) -> Any:

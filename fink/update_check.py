@@ -1,7 +1,11 @@
 """Tells when a newer fink is on PyPI, without ever failing or delaying a command.
 
-The check runs in a daemon thread with a short timeout, its answer is cached for a day, and it is switched off
-with ``FINK_NO_UPDATE_CHECK=1``. Offline, the command goes on as if nothing happened.
+The answer is cached for a day. Without a fresh cache a detached background process (``python -m
+fink.update_check``) asks the index and caches the answer for the next run, so the command itself never waits
+(starting that process costs a few milliseconds). ``FINK_UPDATE_CHECK_WAIT=<seconds>`` asks in a daemon thread
+instead and waits that long for the answer (the background process takes over when it is late). The check is
+off with ``FINK_NO_UPDATE_CHECK=1`` and in CI (``CI`` set, as CI services do). Offline, the command goes on as if
+nothing happened.
 
 fink's core is published as ``fink-core`` (the name ``fink`` belongs to an unrelated project, see
 docs/design-decisions.md). An index answer counts only when it is fink's own: its normalised name is
@@ -13,11 +17,14 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 import threading
 import time
 from pathlib import Path
+from typing import Callable
 
-__all__ = ["UpdateCheck", "newer", "fink_release", "DISTRIBUTION", "UPDATE_COMMAND", "SUMMARY"]
+__all__ = ["UpdateCheck", "newer", "fink_release", "refresh", "DISTRIBUTION", "UPDATE_COMMAND", "SUMMARY",
+           "WAIT_BUDGET"]
 
 #: the core distribution's name on the package index, and the command that updates it
 DISTRIBUTION = "fink-core"
@@ -27,6 +34,8 @@ SUMMARY = "fink: infrastructure-as-code deployment tools for AWS (core)"
 PYPI_URL = f"https://pypi.org/pypi/{DISTRIBUTION}/json"
 CACHE_SECONDS = 24 * 3600
 TIMEOUT = 1.5
+#: how long a command waits for an answer that is not cached (``FINK_UPDATE_CHECK_WAIT`` overrides it, in seconds)
+WAIT_BUDGET = 0.0
 
 
 _VERSION = re.compile(r"v?(\d+(?:\.\d+)*)(.*)", re.IGNORECASE)
@@ -72,18 +81,61 @@ def _cache_file(environ) -> Path:
     return Path(base) / "fink" / "update-check.json"
 
 
-class UpdateCheck:
-    """Start it early, ask ``latest()`` late: the answer is whatever arrived by then."""
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() not in ("", "0", "false", "no")
 
-    def __init__(self, environ=None, now=time.time):
+
+def refresh(environ, now: Callable[[], float] = time.time) -> str | None:
+    """Ask the index and cache the answer for a day (what the background process runs); returns the version, or
+    None offline (nothing cached) or for an answer that is not fink's (cached: it says nothing)."""
+    import urllib.request
+    url = environ.get("FINK_PYPI_URL", PYPI_URL)
+    try:
+        with urllib.request.urlopen(url, timeout=TIMEOUT) as response:  # noqa: S310 (https or a test URL)
+            latest = fink_release(json.load(response))
+    except Exception:
+        return None  # offline, PyPI down, odd answer: say nothing
+    try:
+        path = _cache_file(environ)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"checked": now(), "distribution": DISTRIBUTION, "latest": latest}))
+    except OSError:
+        pass
+    return latest
+
+
+def _spawn_refresh(environ) -> None:
+    """Refresh the cache in a detached process that outlives this command (its output goes nowhere)."""
+    import subprocess
+    try:
+        subprocess.Popen([sys.executable, "-m", "fink.update_check"], env=dict(environ), start_new_session=True,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except OSError:
+        pass
+
+
+class UpdateCheck:
+    """Start it early, ask ``latest()`` late: the answer is the cached one, or whatever arrived within the wait
+    budget."""
+
+    def __init__(self, environ=None, now=time.time, monotonic=time.monotonic,
+                 spawn: Callable[[dict], None] = _spawn_refresh):
         self.environ = os.environ if environ is None else environ
-        self.now = now
+        self.now, self.monotonic, self.spawn = now, monotonic, spawn
         self._latest: str | None = None
         self._thread: threading.Thread | None = None
+        self._started = 0.0
 
     @property
     def enabled(self) -> bool:
-        return self.environ.get("FINK_NO_UPDATE_CHECK", "").lower() not in ("1", "true", "yes")
+        return not _truthy(self.environ.get("FINK_NO_UPDATE_CHECK")) and not _truthy(self.environ.get("CI"))
+
+    @property
+    def budget(self) -> float:
+        try:
+            return max(0.0, float(self.environ.get("FINK_UPDATE_CHECK_WAIT", WAIT_BUDGET)))
+        except ValueError:
+            return WAIT_BUDGET
 
     def start(self) -> "UpdateCheck":
         if not self.enabled:
@@ -92,13 +144,20 @@ class UpdateCheck:
         if cached is not None:
             self._latest = cached
             return self
+        if not self.budget:
+            self.spawn(self.environ)  # the answer shows from the next run on
+            return self
+        self._started = self.monotonic()
         self._thread = threading.Thread(target=self._fetch, name="fink-update-check", daemon=True)
         self._thread.start()
         return self
 
-    def latest(self, wait: float = 0.3) -> str | None:
+    def latest(self) -> str | None:
         if self._thread is not None:
-            self._thread.join(wait)
+            self._thread.join(max(0.0, self.budget - (self.monotonic() - self._started)))
+            if self._thread.is_alive():  # too slow for this run: the next run reads the answer from the cache
+                self.spawn(self.environ)
+            self._thread = None
         return self._latest if isinstance(self._latest, str) else None  # an odd answer or cache says nothing
 
     def _read_cache(self) -> str | None:
@@ -113,17 +172,8 @@ class UpdateCheck:
         return None
 
     def _fetch(self) -> None:
-        import urllib.request
-        url = self.environ.get("FINK_PYPI_URL", PYPI_URL)
-        try:
-            with urllib.request.urlopen(url, timeout=TIMEOUT) as response:  # noqa: S310 (https or a test URL)
-                latest = fink_release(json.load(response))
-        except Exception:
-            return  # offline, PyPI down, odd answer: say nothing
-        self._latest = latest
-        try:
-            path = _cache_file(self.environ)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps({"checked": self.now(), "distribution": DISTRIBUTION, "latest": latest}))
-        except OSError:
-            pass
+        self._latest = refresh(self.environ, self.now)
+
+
+if __name__ == "__main__":  # the detached background refresh
+    refresh(os.environ)

@@ -32,6 +32,11 @@ class MotoServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self._server = None
 
+    @classmethod
+    def attach(cls, url: str) -> "MotoServer":
+        """A handle on a running server that another process started (``stop()`` leaves it running)."""
+        return cls(port=int(url.rsplit(":", 1)[1]))
+
     def start(self) -> "MotoServer":
         os.environ.setdefault("MOTO_ACM_VALIDATION_WAIT", "1")
         import logging

@@ -33,6 +33,12 @@ def pytest_configure(config: Any) -> None:
 
 @pytest.fixture(scope="session")
 def moto_server() -> Any:
+    """One moto server per test process (pytest-xdist: per worker, each at its own free port). A pytest run started
+    by a test may reuse its parent's idle server: ``FINK_TESTTOOLS_MOTO_URL`` names it (saves moto's start-up)."""
+    reuse = os.environ.get("FINK_TESTTOOLS_MOTO_URL")
+    if reuse:
+        yield MotoServer.attach(reuse)
+        return
     server = MotoServer().start()
     yield server
     server.stop()

@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from fink_testtools.shared import shared_folder
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -22,7 +24,6 @@ def dist_script():
 
 @pytest.fixture(scope="session")
 def dist_folder(tmp_path_factory, dist_script):
-    """``<tmp>/fink/dist`` holding the wheels and sdists of every distribution, as `make dist` builds them."""
-    out = tmp_path_factory.mktemp("checkout") / "fink" / "dist"
-    dist_script.build(out)
-    return out
+    """``<tmp>/fink/dist`` holding the wheels and sdists of every distribution, as `make dist` builds them; built
+    once per test run and shared by the pytest-xdist workers (fink_testtools.shared)."""
+    return shared_folder(tmp_path_factory, "checkout/fink/dist", dist_script.build)

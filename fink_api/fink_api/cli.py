@@ -35,4 +35,4 @@ TOOL = Tool(
 
 
 def main() -> None:
-    tool_main("api")
+    tool_main(TOOL)

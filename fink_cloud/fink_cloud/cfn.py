@@ -103,14 +103,16 @@ class CloudFormation:
             if not token:
                 return
 
-    def new_events(self, stack_id: str, after_event_id: str | None) -> list[dict[str, Any]] | None:
-        """Events newer than ``after_event_id``, oldest first; ``None`` when AWS throttled this poll."""
+    def new_events(self, stack_id: str, after_event_id: str | None,
+                   since: Any = None) -> list[dict[str, Any]] | None:
+        """Events newer than ``after_event_id`` and later than ``since`` (a datetime from AWS's clock, e.g. the
+        change set's CreationTime), oldest first; ``None`` when AWS throttled this poll."""
         from botocore.exceptions import ClientError
         found: list[dict[str, Any]] = []
         try:
             for page in self._event_pages(stack_id):
                 for event in page:  # newest first
-                    if event["EventId"] == after_event_id:
+                    if event["EventId"] == after_event_id or (since is not None and event["Timestamp"] <= since):
                         return list(reversed(found))
                     found.append(event)
         except ClientError as exc:
@@ -219,8 +221,11 @@ class CloudFormation:
             raise
 
     def has_change_sets(self, stack_id: str) -> bool:
+        """Whether the stack has change sets. Only this stack's count: moto's ListChangeSets ignores StackName and
+        lists every stack's change sets (other stacks previewed in parallel would keep this one alive)."""
         with aws_errors(f"Listing the change sets of stack '{stack_id}'"):
-            return bool(self.client.list_change_sets(StackName=stack_id).get("Summaries"))
+            summaries = self.client.list_change_sets(StackName=stack_id).get("Summaries") or []
+        return any(s.get("StackId", stack_id) == stack_id for s in summaries)
 
     def delete_change_set(self, ids: dict[str, str]) -> None:
         self.awsclient.mutate(f"Deleting the change set of stack '{ids['StackName']}'",

@@ -54,4 +54,4 @@ TOOL = Tool(
 
 
 def main() -> None:
-    tool_main("cloud")
+    tool_main(TOOL)

@@ -374,8 +374,9 @@ def _restore_policy_quietly(ui: Any, cfn: CloudFormation, name: str, stack_id: s
 
 
 def _watcher(context: dict, config: dict, cfn: CloudFormation, plan: Plan, stack_id: str,
-             after: str | None) -> StackWatcher:
-    return StackWatcher(cfn, context["_ui"], context["_clock"], stack_id, plan.stack_name, after, timeout_of(config))
+             after: str | None, since: Any = None) -> StackWatcher:
+    return StackWatcher(cfn, context["_ui"], context["_clock"], stack_id, plan.stack_name, after, timeout_of(config),
+                        since=since)
 
 
 def _apply_update_policy(ui: Any, cfn: CloudFormation, plan: Plan, stack_id: str, policy: dict,

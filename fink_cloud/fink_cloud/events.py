@@ -85,6 +85,8 @@ class StackWatcher:
     stack_name: str
     after_event_id: str | None
     timeout: float = 3600.0
+    #: events at or before this time (AWS's clock) belong to earlier operations; saves reading the latest event id
+    since: Any = None
     events: list[dict[str, Any]] = field(default_factory=list)
     status: str = ""
 
@@ -104,7 +106,8 @@ class StackWatcher:
             self.ui.end_status()
 
     def _step(self) -> str | None:
-        new = self.cfn.new_events(self.stack_id, self.after_event_id)
+        new = self.cfn.new_events(self.stack_id, self.after_event_id, self.since) if self.since is not None \
+            else self.cfn.new_events(self.stack_id, self.after_event_id)
         if new is None:
             self.ui.debug("CloudFormation throttled the event poll; trying again later")
             return None

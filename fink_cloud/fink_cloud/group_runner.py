@@ -190,7 +190,7 @@ class GroupRunner:
     def _record(self, result: MemberResult) -> None:
         self.results[result.folder] = result
         text = result.outcome + (f": {result.detail}" if result.detail else "")
-        style = "green" if result.succeeded else ("yellow" if result.outcome == "skipped" else "red")
+        style = "green" if result.succeeded else ("yellow" if result.outcome in ("skipped", "waiting") else "red")
         self._message(result.folder, self.ui.style(text, style))
 
     # ---- output -------------------------------------------------------------------------------------------------

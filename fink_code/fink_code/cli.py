@@ -31,4 +31,4 @@ TOOL = Tool(
 
 
 def main() -> None:
-    tool_main("code")
+    tool_main(TOOL)

@@ -49,4 +49,4 @@ TOOL = Tool(
 
 
 def main() -> None:
-    tool_main("lambda")
+    tool_main(TOOL)

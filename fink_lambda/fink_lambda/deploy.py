@@ -70,12 +70,13 @@ class Deployer:
         self.revision: str | None = None  # RevisionId of the function as read: every update is conditional on it
 
     def read_and_plan(self) -> DeployPlan:
+        """Two reads: ``$LATEST``, and the version behind ``ACTIVE`` (GetFunction through the alias answers with that
+        version's own configuration and number, so the alias itself needs no read)."""
         found = self.found = self.seam.get_function(self.spec.name)
         remote = found["Configuration"] if found else None
         self.revision = remote.get("RevisionId") if remote else None
-        alias = self.seam.get_alias(self.spec.name) if found else None
-        version = alias["FunctionVersion"] if alias else None
-        active = self.seam.get_function(self.spec.name, version) if version and version.isdigit() else None
+        active = self.seam.get_function(self.spec.name, ALIAS) if found else None
+        version = active["Configuration"].get("Version") if active else None
         retention = self.logs.retention(log_group_name(self.spec.name)) if self.spec.retention else None
         return plan_deploy(self.spec, self.bundle.sha256, remote, version, retention,
                            active and active["Configuration"])
@@ -191,6 +192,11 @@ def deploy_function(context: Mapping[str, Any], config: Mapping[str, Any]) -> in
     plan = deployer.read_and_plan()
     for line in plan_lines(plan):
         ui.info(f"{spec.name}: {line}")
+    if not (plan.changed or plan.publish):  # nothing deployed: nothing to ping (a ping costs an invocation)
+        if plan.set_retention is not None:
+            deployer.execute(plan)
+        ui.success(f"'{spec.name}' is up to date: {ALIAS} stays at version {plan.alias_version}")
+        return 0
     from fink.progress import changes_so_far
     with changes_so_far(ui, "lambda deploy", _pending(plan)) as changes:
         version = deployer.execute(plan, changes) or plan.alias_version

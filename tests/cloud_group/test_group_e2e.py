@@ -136,11 +136,22 @@ def _add_hook(root: Path, member: str, name: str, text: str) -> None:
     (root / member / "fink_dev.json").write_text(json.dumps(config))
 
 
+def _configure_slack(root: Path) -> None:
+    """Slack is announced only where it is configured: a plugins.fink_slack_integration section in each member's
+    config, and in a config file in the group's folder for the group run itself."""
+    (root / "fink_dev.json").write_text(json.dumps({"plugins": {"fink_slack_integration": {}}}))
+    for path in root.rglob("fink_dev.json"):
+        config = json.loads(path.read_text())
+        config.setdefault("plugins", {}).setdefault("fink_slack_integration", {})
+        path.write_text(json.dumps(config))
+
+
 def test_deploy_in_order_and_in_parallel_then_no_changes_then_delete_in_reverse_order(group, run_cli):
     for member in ("audit", "base", "data", "queue"):
         _add_hook(group, member, "rendezvous.py", RENDEZVOUS)
     webhook = _Webhook()
     boto3.client("ssm").put_parameter(Name="slack.webhook", Value=webhook.url, Type="String")
+    _configure_slack(group)
     try:
         result = run_cli("cloud", "group", "deploy")
     finally:

@@ -27,6 +27,8 @@ DOCUMENTED = {int(code) for code in ExitCode}
 SETTINGS = settings(max_examples=int(os.environ.get("FINK_PROPERTY_EXAMPLES", "30")), deadline=None,
                     derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+#: the tests that deploy to the emulator or build bundles run fewer cases in CI (the suite's time budget)
+FEWER = settings(SETTINGS, max_examples=int(os.environ.get("FINK_PROPERTY_EXAMPLES", "15")))
 
 
 @contextlib.contextmanager
@@ -141,7 +143,7 @@ SWAGGER_DATA = st.fixed_dictionaries({}, optional={
 })
 
 
-@SETTINGS
+@FEWER
 @given(doc=SWAGGER_DATA, as_text=st.one_of(st.none(), YAML_TEXT))
 def test_any_swagger_file_ends_clearly(aws, monkeypatch, awsclient_once, doc, as_text):
     import yaml
@@ -174,7 +176,7 @@ def _write_tree(folder: Path, tree: dict) -> None:
             path.write_bytes(node)
 
 
-@SETTINGS
+@FEWER
 @given(tree=st.dictionaries(NAMES, TREE, max_size=4), zip_name=st.sampled_from(["bundle.zip", "src", "no/x.zip"]))
 def test_any_bundle_folder_ends_clearly(offline, awsclient_once, tree, zip_name):
     with _in_temp_folder() as folder:

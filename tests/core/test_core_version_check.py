@@ -44,8 +44,14 @@ def pypi():
     server.shutdown()
 
 
+def _env(url, cache_dir, **extra):
+    # CI runs of this suite set CI, which switches the check off; a generous wait keeps the first answer in-run
+    return {"FINK_NO_UPDATE_CHECK": None, "CI": None, "FINK_UPDATE_CHECK_WAIT": "10", "FINK_PYPI_URL": url,
+            "XDG_CACHE_HOME": str(cache_dir), **extra}
+
+
 def version(url, cache_dir, **extra):
-    env = {"FINK_NO_UPDATE_CHECK": None, "FINK_PYPI_URL": url, "XDG_CACHE_HOME": str(cache_dir), **extra}
+    env = _env(url, cache_dir, **extra)
     return run_cli("fink", "version", env=env)
 
 
@@ -65,7 +71,67 @@ def test_offline_check_neither_fails_nor_delays(tmp_path):
     result = version(closed, tmp_path)
     assert result.exit_code == 0
     assert "WARNING" not in result.stderr and result.stdout.startswith("fink version 1.0.0")
-    assert time.monotonic() - started < 5  # generous bound: the check waits at most 0.3 s for its answer
+    assert time.monotonic() - started < 5  # generous bound: the check waits at most its budget for its answer
+
+
+@pytest.fixture
+def stalled_pypi():
+    """A PyPI that accepts the connection and answers only when the test lets it."""
+    release = threading.Event()
+
+    class Stalled(_PyPI):
+        def do_GET(self):
+            release.wait(10)
+            super().do_GET()
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Stalled)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/pypi/fink/json"
+    release.set()
+    server.shutdown()
+
+
+def test_uncached_check_never_waits_by_default_and_refreshes_in_the_background(stalled_pypi, tmp_path):
+    from fink.update_check import UpdateCheck
+    environ = {k: v for k, v in _env(stalled_pypi, tmp_path).items() if v is not None}
+    del environ["FINK_UPDATE_CHECK_WAIT"]  # the default: no waiting at all
+    spawned = []
+    check = UpdateCheck(environ, spawn=spawned.append).start()
+    assert spawned == [environ]  # the background process will cache the answer for the next run
+    assert check.latest() is None  # nothing cached yet, and nothing waited for
+
+
+def test_a_wait_budget_is_kept_then_the_background_takes_over(stalled_pypi, tmp_path):
+    from fink.update_check import UpdateCheck
+    environ = {k: v for k, v in _env(stalled_pypi, tmp_path, FINK_UPDATE_CHECK_WAIT="0.05").items()
+               if v is not None}
+    clock = iter([100.0, 100.025])  # started, then asked half-way through the budget
+    spawned = []
+    check = UpdateCheck(environ, monotonic=lambda: next(clock), spawn=spawned.append).start()
+    assert spawned == []
+    started = time.monotonic()
+    assert check.latest() is None
+    assert time.monotonic() - started < 1  # joined for the rest of the budget (25 ms), not for the answer
+    assert spawned == [environ]
+
+
+def test_background_refresh_caches_the_answer_for_the_next_run(pypi, tmp_path):
+    import os
+    import subprocess
+    import sys
+    env = {**os.environ, **{k: v for k, v in _env(pypi, tmp_path).items() if v is not None}}
+    env.pop("CI", None)
+    env.pop("FINK_NO_UPDATE_CHECK", None)
+    subprocess.run([sys.executable, "-m", "fink.update_check"], env=env, check=True, timeout=60)
+    assert _PyPI.hits == 1
+    assert "9.9.9" in version(pypi, tmp_path).stderr
+    assert _PyPI.hits == 1  # answered from the cache the background process wrote
+
+
+def test_check_is_skipped_in_ci(pypi, tmp_path):
+    result = version(pypi, tmp_path, CI="true")
+    assert result.exit_code == 0 and "WARNING" not in result.stderr
+    assert _PyPI.hits == 0
 
 
 def test_check_can_be_switched_off(pypi, tmp_path):

@@ -53,6 +53,16 @@ def test_unchanged_deploy_uploads_nothing_and_publishes_nothing(sample, run_cli,
     assert [v["Version"] for v in lam().list_versions_by_function(FunctionName=NAME)["Versions"]] == ["$LATEST", "1"]
 
 
+def test_unchanged_deploy_reads_twice_and_does_not_ping(sample, run_cli, fake_clock):
+    """Nothing changed: $LATEST and the version behind ACTIVE are read (2 calls), nothing is invoked."""
+    assert deploy(run_cli, fake_clock).exit_code == 0
+    client = AWSClient()
+    result = deploy(run_cli, fake_clock, awsclient=client)
+    assert result.exit_code == 0, result.output
+    assert "up to date: ACTIVE stays at version 1" in result.stderr and "ping" not in result.stderr
+    assert dict(client.call_counts) == {"lambda.GetFunction": 2}
+
+
 def test_changed_code_is_uploaded_and_published(sample, run_cli, fake_clock):
     assert deploy(run_cli, fake_clock).exit_code == 0
     sample.files["handler.py"] += "# changed\n"

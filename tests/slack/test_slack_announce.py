@@ -362,3 +362,18 @@ def test_read_only_commands_make_no_ssm_call_for_the_webhook(run_tool, webhook):
     assert result.exit_code == 0
     assert "ssm." not in result.stderr  # the default webhook lookup is dropped for commands never announced
     assert webhook.requests == []
+
+
+def test_without_a_slack_section_no_webhook_lookup_runs(run_tool, webhook):
+    """Slack not configured (no plugins.fink_slack_integration section): a deploy makes no SSM call for it,
+    even when the SSM parameter exists; a section, even an empty one, turns the default lookup on."""
+    boto3.client("ssm").put_parameter(Name="slack.webhook", Value=webhook.url, Type="String")
+    config = config_with(None)
+    del config["plugins"]
+    result = run_tool(CLOUD, "deploy", "-v", config=config)
+    assert result.exit_code == 0, result.stderr
+    assert "ssm." not in result.stderr and webhook.requests == []
+    config["plugins"] = {"fink_slack_integration": {}}
+    configured = run_tool(CLOUD, "deploy", "-v", config=config)
+    assert configured.exit_code == 0 and "  ssm.GetParameters: 1" in configured.stderr
+    assert len(webhook.requests) == 1

@@ -16,12 +16,14 @@ def python_test_blocks(text: str) -> list[str]:
     return [b for b in blocks if "\ndef test_" in b]
 
 
-def test_the_guides_test_examples_pass(tmp_path):
+def test_the_guides_test_examples_pass(tmp_path, moto_server):
     blocks = python_test_blocks(GUIDE.read_text(encoding="utf-8"))
     assert len(blocks) == 3  # say-hello, slack, logcapture
     for number, block in enumerate(blocks):
         (tmp_path / f"test_guide_example_{number}.py").write_text(block, encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "FINK_NO_UPDATE_CHECK": "1"}
+    # the inner run uses this process's moto server (idle while this test waits) instead of starting its own
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "FINK_NO_UPDATE_CHECK": "1",
+           "FINK_TESTTOOLS_MOTO_URL": moto_server.url}
     result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
                             capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr

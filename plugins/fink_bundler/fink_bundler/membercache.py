@@ -12,8 +12,9 @@ pack stays only while entries of other content (an earlier version of a changed 
 Rules:
 
 - the key is sha256 over the cache format, the member's content hash, its archive name, its mode and the compression
-  settings; the index also records the fink-bundler version and the settings (including zlib's version): an index
-  written by another version or with other settings is ignored and replaced, never trusted;
+  settings; the index also records fink's version and the settings (including zlib's version): an index written
+  by another version or with other settings is ignored and replaced, never trusted; the index itself carries a
+  SHA-256 of its payload and is only parsed when it matches;
 - a file's content hash is taken from the index when its size, mtime, ctime and inode are unchanged and it was not
   modified within two seconds of being recorded (the "racy" rule of git's index); otherwise it is hashed again;
 - before cached bytes are used, their length and the CRC-32 of the compressed bytes are checked; a pack whose size

@@ -8,7 +8,11 @@ Speed: members are compressed in a thread pool (zlib releases the GIL while it d
 files are split into 1 MiB chunks compressed in parallel, each chunk primed with the previous 32 KiB as preset
 dictionary and ended with a sync flush, so the concatenation is one valid deflate stream (the method of ``pigz``).
 The chunk size is fixed, so the output does not depend on the number of cores. The main thread writes the finished
-members in order, with a bounded number of results in flight.
+members in order and hashes the zip as it writes it; the bytes in flight are bounded (``_IN_FLIGHT``, and a large
+member's compressed chunks wait in a spool beyond ``_SPOOL_MEMORY``), so memory does not grow with the tree.
+
+With a member cache (``membercache``), a member whose content, name, mode and settings are cached is copied from
+the cache instead of compressed; the bytes written are the same.
 
 Byte-identical output across machines assumes the same deflate implementation (zlib 1.2.x/1.3.x all produce the same
 stream for the same level; zlib-ng does not).

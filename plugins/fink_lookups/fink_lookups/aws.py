@@ -76,5 +76,8 @@ class LookupAWS:
             if error_code(exc) == "ResourceNotFoundException":
                 return None  # no credstash table in this account/region
             raise AWSError(f"Reading secret '{name}' from credstash failed: {exc}", code=error_code(exc)) from exc
-        except (credstash.KmsError, credstash.IntegrityError, BotoCoreError) as exc:
+        except BotoCoreError as exc:
+            from fink.error_map import botocore_error
+            raise botocore_error(exc, f"Reading secret '{name}' from credstash") from exc
+        except (credstash.KmsError, credstash.IntegrityError) as exc:
             raise AWSError(f"Reading secret '{name}' from credstash failed: {exc}") from exc

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
 
-from fink.errors import FinkError
+from fink.errors import AWSUnreachableError, FinkError
 
 from .aws import LookupAWS
 from .walker import Lookup, Path, best_certificate
@@ -75,8 +75,11 @@ class Resolver:
         return self._memo(("ssm", region), lambda: self.aws.parameters(names, region))
 
     def resolve(self, path: Path, lookup: Lookup) -> Outcome:
+        from fink.error_map import CredentialsError
         try:
             return getattr(self, f"_{lookup.kind}")(lookup, region_for(path, lookup))
+        except (AWSUnreachableError, CredentialsError):
+            raise  # the network or the credentials, not the lookup: reported as such, never as "lookup failed"
         except FinkError as exc:
             return Outcome.failed(exc.message)
 

@@ -13,8 +13,9 @@ that is not an http(s) URL: no message, one debug line. Whatever goes wrong whil
 command's outcome and exit code stay what they were.
 
 The plugin changes config only in its own section and only on ``config_read_finalized`` (before lookups): for a
-command it does not announce it drops its webhook lookup, so read-only commands (``cloud list``, ``lambda logs``,
-...) make no SSM call for a webhook they would never use.
+command it does not announce, and when the config files have no ``plugins.fink_slack_integration`` section (Slack
+not configured), it drops its webhook lookup, so read-only commands (``cloud list``, ``lambda logs``, ...) and
+projects that do not use Slack make no SSM call for a webhook they would never use.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ __all__ = ["CONFIG_SCHEMA", "CONFIG_SECTION", "webhook_of", "announce", "registe
 
 CONFIG_SCHEMA = ("fink_slack_integration", "schema.yaml")
 CONFIG_SECTION = "fink_slack_integration"
+PLUGINS_KEY = "plugins"
 _STARTED = "_slack_started"  # private context key: monotonic start time of the run
 
 
@@ -92,7 +94,8 @@ def on_initialized(context: dict[str, Any]) -> None:
 
 def on_config_read_finalized(params: tuple[dict[str, Any], dict[str, Any]]) -> None:
     context, config = params
-    if is_announced(context.get("tool"), context.get("command")):
+    configured = (PLUGINS_KEY, CONFIG_SECTION) not in context.get("_defaulted_sections", ())
+    if configured and is_announced(context.get("tool"), context.get("command")):
         return
     section = get_path(config, ("plugins", CONFIG_SECTION))
     if not isinstance(section, dict):
