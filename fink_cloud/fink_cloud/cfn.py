@@ -89,9 +89,26 @@ class CloudFormation:
         return body
 
     def latest_event_id(self, stack_id: str) -> str | None:
+        event = self.latest_event(stack_id)
+        return event["EventId"] if event else None
+
+    def latest_event(self, stack_id: str) -> dict[str, Any] | None:
+        """The stack's newest event (one page read), or ``None`` for a stack without events."""
         with aws_errors(f"Reading the events of stack '{stack_id}'"):
             events = self.client.describe_stack_events(StackName=stack_id)["StackEvents"]
-        return events[0]["EventId"] if events else None
+        return events[0] if events else None
+
+    def stack_policy(self, stack_name: str) -> dict[str, Any] | None:
+        """The stack's policy document, ``None`` when it has none."""
+        import json
+        with aws_errors(f"Reading the stack policy of '{stack_name}'"):
+            body = self.client.get_stack_policy(StackName=stack_name).get("StackPolicyBody")
+        if not body:
+            return None
+        try:
+            return json.loads(body)
+        except ValueError:
+            return None
 
     def _event_pages(self, stack_id: str) -> Iterator[list[dict[str, Any]]]:
         token = None

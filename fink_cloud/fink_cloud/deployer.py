@@ -27,7 +27,7 @@ from .params import (SECRETS_METADATA, ParameterChange, check_parameters, check_
 from .review import adopt_change_set, description
 from .stack_settings import (SettingsPlan, change_set_settings, create_stack_settings, plan_settings, template_key,
                              upload_extra)
-from .template import MAX_BODY_BYTES, load_template, override_note, stack_policies
+from .template import MAX_BODY_BYTES, has_stack_policy, load_template, override_note, stack_policies
 
 __all__ = ["Plan", "make_plan", "execute_plan", "discard_plan", "check_deployable", "parameter_table",
            "outputs_of", "timeout_of", "ChangeSetGuard", "apply_settings"]
@@ -57,7 +57,8 @@ class Plan:
     module: ModuleType | None             # cloudformation.py (for its stack policy functions)
     request: dict[str, Any]               # the change set request (CreateStack takes the same arguments)
     settings: SettingsPlan = SettingsPlan()  # tag changes (shown) and a termination protection change
-    last_event: str | None = None         # the stack's newest event when planning: a newer one means another run
+    last_event: str | None = None         # the newest event when planning, read only when the change set has no
+                                          # CreationTime (an event after it means another run changed the stack)
 
     @property
     def creates_stack(self) -> bool:
@@ -161,8 +162,8 @@ def make_plan(context: dict, config: dict, cfn: CloudFormation, *, preview: bool
         change_set = adopt_change_set(cfn, request, reviewed)
     elif stack is not None or preview:
         change_set = cfn.create_change_set(request, context["_clock"], timeout_of(config))
-    if change_set is not None and change_set_type == "UPDATE":  # the state this change set was computed against
-        last_event = cfn.latest_event_id(change_set["StackId"])
+    if change_set is not None and change_set_type == "UPDATE" and not change_set.get("CreationTime"):
+        last_event = cfn.latest_event_id(change_set["StackId"])  # no CreationTime to compare events with
     return Plan(config["stack"]["StackName"], change_set_type, stack, changes, change_set, module, request,
                 settings=settings, last_event=last_event)
 
@@ -351,16 +352,21 @@ def _execute(context: dict, config: dict, cfn: CloudFormation, plan: Plan, guard
 
 
 def _unchanged_since_plan(cfn: CloudFormation, plan: Plan, stack_id: str) -> str | None:
-    """The stack's newest event id; refuses (and discards the change set) when another run changed the stack
-    after this one planned, so that its change is never silently overwritten."""
-    latest = cfn.latest_event_id(stack_id)
-    if plan.change_set_type == "UPDATE" and latest != plan.last_event:
+    """The stack's newest event id (where following the stack starts); refuses (and discards the change set) when
+    another run changed the stack after this one's change set was computed, so that its change is never silently
+    overwritten. One event read: an event later than the change set's CreationTime (both AWS's clock) is another
+    run's; without a CreationTime the newest event must still be the one read when planning."""
+    latest = cfn.latest_event(stack_id)
+    created = (plan.change_set or {}).get("CreationTime")
+    if plan.change_set_type == "UPDATE" and (
+            (latest is not None and latest["Timestamp"] > created) if created
+            else (latest or {}).get("EventId") != plan.last_event):
         discard_plan(plan, cfn)
         raise FinkError(f"Stack '{plan.stack_name}' was changed by someone else while this deploy was planning; "
                         "nothing was changed by this run and its change set was deleted.",
                         hint="Another `cloud deploy` may be running: wait until the stack is stable, then run "
                              "`cloud deploy` again (it plans against the new state).")
-    return latest
+    return latest["EventId"] if latest else None
 
 
 def _restore_policy_quietly(ui: Any, cfn: CloudFormation, name: str, stack_id: str, policy: dict) -> None:
@@ -381,12 +387,16 @@ def _watcher(context: dict, config: dict, cfn: CloudFormation, plan: Plan, stack
 
 def _apply_update_policy(ui: Any, cfn: CloudFormation, plan: Plan, stack_id: str, policy: dict,
                          during: dict | None) -> None:
-    """ExecuteChangeSet takes no policy: the policy for this update is set before and restored afterwards."""
+    """ExecuteChangeSet takes no policy: a policy for this update is set before and restored afterwards. Without
+    one, the stack policy is set only when ``get_stack_policy()`` is defined and differs from the stack's (no
+    SetStackPolicy when nothing changed; the default policy was set when the stack was created)."""
     if plan.change_set_type != "UPDATE":
         return
     if during is not None:
         ui.info("Applying the stack policy for this update: " + _policy_source(during))
-    cfn.set_stack_policy(stack_id, json.dumps(during or policy))
+        cfn.set_stack_policy(stack_id, json.dumps(during))
+    elif has_stack_policy(plan.module) and cfn.stack_policy(stack_id) != json.loads(json.dumps(policy)):
+        cfn.set_stack_policy(stack_id, json.dumps(policy))
 
 
 def _policy_source(during: dict) -> str:

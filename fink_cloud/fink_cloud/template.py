@@ -14,7 +14,7 @@ from typing import Any, Mapping
 
 from fink.errors import ConfigError
 
-__all__ = ["TEMPLATE_FILE", "load_template_module", "generate", "load_template", "stack_policies", "override_note",
+__all__ = ["TEMPLATE_FILE", "load_template_module", "generate", "load_template", "stack_policies", "has_stack_policy", "override_note",
            "LEGACY_HOOKS", "legacy_hooks", "check_legacy_hooks",
            "DEFAULT_POLICY", "OVERRIDE_POLICY", "template_json", "MAX_BODY_BYTES"]
 
@@ -110,6 +110,11 @@ def _policy_from(module: ModuleType | None, name: str, default: dict[str, Any]) 
     except Exception as exc:  # user code: name it (SystemExit/KeyboardInterrupt go to the error map)
         raise ConfigError(f"{name}() in {TEMPLATE_FILE} failed: {type(exc).__name__}: {exc}",
                           hint="It must return the stack policy as a dict or JSON text.") from exc
+
+
+def has_stack_policy(module: ModuleType | None) -> bool:
+    """Whether cloudformation.py defines ``get_stack_policy()`` (otherwise the default policy applies)."""
+    return bool(module) and callable(getattr(module, "get_stack_policy", None))
 
 
 def stack_policies(module: ModuleType | None, override: bool) -> tuple[dict[str, Any], dict[str, Any] | None]:

@@ -1,8 +1,11 @@
-"""`cloud deploy` makes no more AWS calls than `aws cloudformation deploy` (create 5, no-op 4) and no SSM call for
-Slack when Slack is not configured. An update costs more (see bench/README.md): the stack policy is set, the
-concurrency guard reads the newest event when planning and again before executing, and a parameter change that
-shows previous values reads the deployed template (which parameters held secrets)."""
+"""`cloud deploy` makes no more AWS calls than `aws cloudformation deploy` on create (5) and no-op (4), and no SSM
+call for Slack when Slack is not configured. An update (issue 14): no SetStackPolicy unless a policy for the update
+is given or get_stack_policy() differs from the stack's; one event read guards against another run before executing
+(events later than the change set's CreationTime); the deployed template is read once (which parameters held
+secrets, when the diff shows a previous value). The exact counts are pinned so that a new call is noticed."""
 import json
+
+import boto3
 
 import pytest
 
@@ -23,17 +26,67 @@ def _deploy(run_cli, fake_clock):
     return result, dict(awsclient.call_counts)
 
 
+def _set_retention(folder, days):
+    config = json.loads((folder / "fink_dev.json").read_text())
+    config["cloud"]["parameters"]["Retention"] = days
+    (folder / "fink_dev.json").write_text(json.dumps(config))
+
+
 def test_deploy_calls_per_operation(aws, project, run_cli, fake_clock):
     folder = project("cloud_simple")
     _, create = _deploy(run_cli, fake_clock)
-    assert sum(create.values()) <= 5 and create["cloudformation.DescribeStackEvents"] == 1, create
+    assert create == {"cloudformation.DescribeStacks": 2, "cloudformation.CreateStack": 1,
+                      "cloudformation.DescribeStackEvents": 1}
     _, noop = _deploy(run_cli, fake_clock)
-    assert sum(noop.values()) <= 4, noop
-    config = json.loads((folder / "fink_dev.json").read_text())
-    config["cloud"]["parameters"]["Retention"] = 14
-    (folder / "fink_dev.json").write_text(json.dumps(config))
+    assert noop == {"cloudformation.DescribeStacks": 1, "cloudformation.GetTemplate": 1}
+    _set_retention(folder, 14)
     result, update = _deploy(run_cli, fake_clock)
     assert "UPDATE_COMPLETE" in result.stderr and "Stack 'fink-test-simple' is UPDATE_COMPLETE." in result.stderr
-    assert not [op for op in update if op.startswith("ssm.")], update
-    assert update["cloudformation.DescribeStackEvents"] <= 3, update  # guard at plan, guard at execute, follow
-    assert sum(update.values()) <= 10, update
+    # no SetStackPolicy (no policy configured), one guard read + one follow read, GetTemplate for the shown old value
+    assert update == {"cloudformation.DescribeStacks": 2, "cloudformation.GetTemplate": 1,
+                      "cloudformation.CreateChangeSet": 1, "cloudformation.DescribeChangeSet": 1,
+                      "cloudformation.DescribeStackEvents": 2, "cloudformation.ExecuteChangeSet": 1}, update
+
+
+def test_configured_policy_is_set_only_when_it_differs(aws, project, run_cli, fake_clock):
+    folder = project("cloud_simple")
+    with open(folder / "cloudformation.py", "a") as fh:
+        fh.write("\n\nPOLICY = {'Statement': [{'Effect': 'Allow', 'Action': 'Update:*', 'Principal': '*', "
+                 "'Resource': '*'}]}\n\n\ndef get_stack_policy():\n    return POLICY\n")
+    _deploy(run_cli, fake_clock)
+    _set_retention(folder, 14)
+    _, unchanged = _deploy(run_cli, fake_clock)
+    assert unchanged["cloudformation.GetStackPolicy"] == 1 and "cloudformation.SetStackPolicy" not in unchanged
+    boto3.client("cloudformation").set_stack_policy(StackName=STACK, StackPolicyBody=json.dumps(
+        {"Statement": [{"Effect": "Deny", "Action": "Update:*", "Principal": "*", "Resource": "*"}]}))
+    _set_retention(folder, 21)
+    _, changed = _deploy(run_cli, fake_clock)  # changed outside fink: get_stack_policy() is put back
+    assert changed["cloudformation.SetStackPolicy"] == 1, changed
+    policy = json.loads(boto3.client("cloudformation").get_stack_policy(StackName=STACK)["StackPolicyBody"])
+    assert policy["Statement"][0]["Effect"] == "Allow"
+
+
+def test_update_by_someone_else_after_the_change_set_is_refused(aws, project, run_cli, fake_clock, monkeypatch):
+    """Issue 11: another update between this run's change set and its execution is detected on the emulator's
+    real clock with the one event read (events later than the change set's CreationTime), and nothing is run."""
+    from fink_cloud.cfn import CloudFormation
+    folder = project("cloud_simple")
+    _deploy(run_cli, fake_clock)
+    cfn = boto3.client("cloudformation")
+    read = CloudFormation.latest_event
+
+    def someone_else_first(self, stack_id):
+        params = cfn.describe_stacks(StackName=STACK)["Stacks"][0]["Parameters"]
+        cfn.update_stack(StackName=STACK, UsePreviousTemplate=True, Parameters=[
+            {"ParameterKey": p["ParameterKey"], "ParameterValue": "30" if p["ParameterKey"] == "Retention"
+             else p["ParameterValue"]} for p in params])
+        return read(self, stack_id)
+    monkeypatch.setattr(CloudFormation, "latest_event", someone_else_first)
+    _set_retention(folder, 14)
+    awsclient = AWSClient()
+    result = run_cli("cloud", "deploy", clock=fake_clock, awsclient=awsclient)
+    assert result.exit_code == 1
+    assert "was changed by someone else while this deploy was planning" in result.stderr
+    assert awsclient.call_counts["cloudformation.ExecuteChangeSet"] == 0
+    stack = cfn.describe_stacks(StackName=STACK)["Stacks"][0]
+    assert {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}["Retention"] == "30"

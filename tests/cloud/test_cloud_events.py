@@ -23,6 +23,7 @@ STACK = "fink-test-simple"
 STACK_ID = f"arn:aws:cloudformation:eu-west-1:123456789012:stack/{STACK}/1234"
 CS_ID = "arn:aws:cloudformation:eu-west-1:123456789012:changeSet/fink-1/5678"
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+CS_TIME = T0 + dt.timedelta(seconds=1)  # the change set's CreationTime: after every scripted event but "theirs"
 _counter = iter(range(1000, 100000))
 
 
@@ -78,7 +79,8 @@ class Script:
         self.stubber.add_client_error(op, service_error_code=code, service_message=message, http_status_code=400)
         return self
 
-    def update_until_executed(self, changes=(), policy=ANY):
+    def update_until_executed(self, changes=(), policy=None):
+        """Up to ExecuteChangeSet; ``policy``: the during-update policy set before executing (none without one)."""
         self.add("describe_stacks", stack(), {"StackName": STACK})
         self.deployed_template()
         self.add("create_change_set", {"Id": CS_ID, "StackId": STACK_ID}, {
@@ -86,11 +88,11 @@ class Script:
             "TemplateBody": ANY, "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
             "ClientToken": ANY, "Description": ANY})
         self.add("describe_change_set", {"ChangeSetId": CS_ID, "StackId": STACK_ID, "Status": "CREATE_COMPLETE",
-                                         "Changes": list(changes)})
-        last = page(event(STACK, "CREATE_COMPLETE"))
-        self.add("describe_stack_events", last, {"StackName": STACK_ID})  # planning: the state it planned against
-        self.add("describe_stack_events", last, {"StackName": STACK_ID})  # executing: nobody changed it since
-        self.add("set_stack_policy", {}, {"StackName": STACK_ID, "StackPolicyBody": policy})
+                                         "CreationTime": CS_TIME, "Changes": list(changes)})
+        # one event read before executing: nothing after the change set's CreationTime, nobody changed the stack
+        self.add("describe_stack_events", page(event(STACK, "CREATE_COMPLETE")), {"StackName": STACK_ID})
+        if policy is not None:
+            self.add("set_stack_policy", {}, {"StackName": STACK_ID, "StackPolicyBody": policy})
         self.add("execute_change_set", {}, {"ChangeSetName": CS_ID, "StackName": STACK_ID, "ClientRequestToken": ANY})
         return self
 
@@ -353,10 +355,8 @@ def test_refused_execution_deletes_the_change_set_and_puts_the_policy_back(proje
     script.deployed_template()
     script.add("create_change_set", {"Id": CS_ID, "StackId": STACK_ID})
     script.add("describe_change_set", {"ChangeSetId": CS_ID, "StackId": STACK_ID, "Status": "CREATE_COMPLETE",
-                                       "Changes": []})
-    last = page(event(STACK, "UPDATE_COMPLETE"))
-    script.add("describe_stack_events", last, {"StackName": STACK_ID})
-    script.add("describe_stack_events", last, {"StackName": STACK_ID})
+                                       "CreationTime": CS_TIME, "Changes": []})
+    script.add("describe_stack_events", page(event(STACK, "UPDATE_COMPLETE")), {"StackName": STACK_ID})
     script.add("set_stack_policy", {}, {"StackName": STACK_ID, "StackPolicyBody": json.dumps(OVERRIDE_POLICY)})
     script.error("execute_change_set", "InvalidChangeSetStatus", "ChangeSet is in an invalid state")
     script.add("delete_change_set", {}, {"ChangeSetName": CS_ID, "StackName": STACK_ID})
@@ -387,10 +387,32 @@ def test_preview_leaves_a_stack_under_someone_elses_review_alone(project, run_cl
     assert "Add     ArtifactBucket  AWS::S3::Bucket  -" in result.stdout
 
 
+def test_event_after_the_change_set_was_created_means_another_run_and_is_refused(project, run_cli, fake_clock):
+    """Two deploys of one stack: the other one's update started after this one's change set was computed (an event
+    later than its CreationTime), so this one must not execute it and overwrite that update. One event read."""
+    project("cloud_simple")
+    script = Script()
+    script.add("describe_stacks", stack())
+    script.deployed_template()
+    script.add("create_change_set", {"Id": CS_ID, "StackId": STACK_ID})
+    script.add("describe_change_set", {"ChangeSetId": CS_ID, "StackId": STACK_ID, "Status": "CREATE_COMPLETE",
+                                       "CreationTime": CS_TIME, "Changes": []})
+    theirs = {**event(STACK, "UPDATE_IN_PROGRESS", "User Initiated"), "Timestamp": CS_TIME + dt.timedelta(seconds=1)}
+    script.add("describe_stack_events", page(event(STACK, "UPDATE_COMPLETE"), theirs), {"StackName": STACK_ID})
+    script.add("delete_change_set", {}, {"ChangeSetName": CS_ID, "StackName": STACK_ID})
+    result = script.run(run_cli, fake_clock, "deploy")
+    assert result.exit_code == 1
+    assert ("Stack 'fink-test-simple' was changed by someone else while this deploy was planning; nothing was "
+            "changed by this run and its change set was deleted.") in result.stderr
+    assert script.awsclient.call_counts["cloudformation.DescribeStackEvents"] == 1
+    assert script.awsclient.call_counts["cloudformation.ExecuteChangeSet"] == 0
+
+
 def test_stack_changed_by_another_run_after_planning_is_refused_and_the_change_set_deleted(
         project, run_cli, fake_clock):
     """Two deploys of one stack: the other one's update happened between this one's planning and executing (its
-    events are newer), so this one must not execute its change set and overwrite that update."""
+    events are newer), so this one must not execute its change set and overwrite that update. A change set
+    without CreationTime (AWS always sends one) falls back to comparing the newest event read when planning."""
     project("cloud_simple")
     script = Script()
     script.add("describe_stacks", stack())
