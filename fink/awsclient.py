@@ -112,7 +112,7 @@ class AWSClient:
         self._clients: dict[tuple[str, str], Any] = {}
         self.call_counts: Counter[str] = Counter()
         self.pill: Any = None
-        self.retry = retry or RetrySettings()
+        self.retry = retry or RetrySettings(max_attempts=MAX_ATTEMPTS)
         self.retry_stats = RetryStats()
         self.last_operation = ""
 

@@ -68,6 +68,8 @@ def _routes(service: str) -> list[tuple[str, Any, frozenset[str], int, str]]:
     model = _model(service)
     routes = []
     for name in model.operation_names:
+        if model.operation_model(name).deprecated:  # e.g. s3 PutBucketNotification: same route as its successor
+            continue
         http_ = model.operation_model(name).http
         path, _, query = http_.get("requestUri", "/").partition("?")
         pattern = re.sub(r"\\\{[^}]+\\\+\\\}", ".+", re.escape(path))

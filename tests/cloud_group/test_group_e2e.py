@@ -7,6 +7,7 @@ services/reports (by cloud.group.dependsOn), and legacy/ which .finkignore leave
 """
 from __future__ import annotations
 
+import html
 import json
 import os
 import shutil
@@ -327,8 +328,7 @@ def test_dot_draws_the_group_as_one_picture(group, run_cli):
     from fink_testtools.golden import assert_golden
     result = run_cli("cloud", "group", "dot")
     assert_golden(Path(__file__).parent / "golden" / "sample_group.dot", (group / "cloud-group.dot").read_text())
-    if result.exit_code == 1 and "was not found on PATH" in result.stderr:
-        pytest.skip("no graphviz renderer on this machine; the source above is pinned")
     assert result.exit_code == 0, result.output
     svg = (group / "cloud-group.svg").read_text()
-    assert svg.lstrip().startswith(("<?xml", "<svg")) and all(stack(m) in svg for m in MEMBERS)
+    text = html.unescape(svg)  # Graphviz writes '-' in labels as &#45;
+    assert svg.lstrip().startswith(("<?xml", "<svg")) and all(stack(m) in text for m in MEMBERS)
