@@ -135,11 +135,14 @@ class Bench:
         self.work, self.repeat = work, repeat
         self.venvs = HERE / ".venv"
         self.emulator = None
+        self.installed: set[str] = set()  # the baselines installed for this run's figures
 
     # ---- baselines ------------------------------------------------------------------------------------------------
-    def install_baselines(self, log) -> None:
-        """Each baseline in its own virtual environment under bench/.venv/ (reused while its requirement holds)."""
-        for name, (requirement, _) in BASELINES.items():
+    def install_baselines(self, names, log) -> None:
+        """The baselines ``names`` (what the selected figures declare in ``BASELINES``), each in its own virtual
+        environment under bench/.venv/ (reused while its requirement holds)."""
+        for name in names:
+            requirement = BASELINES[name][0]
             folder = self.venvs / name
             stamp = folder / ".bench-installed"
             if stamp.exists() and stamp.read_text() == requirement:
@@ -150,12 +153,18 @@ class Bench:
                            check=True)
             subprocess.run([str(folder / "bin" / "python"), "-m", "pip", "install", "-q", requirement], check=True)
             stamp.write_text(requirement)
+        self.installed.update(names)
+
+    def _installed(self, name: str) -> str:
+        if name not in self.installed:
+            raise RuntimeError(f"baseline '{name}' was not installed: add it to the figure's BASELINES")
+        return name
 
     def baseline(self, name: str) -> str:
-        return str(self.venvs / name / "bin" / BASELINES[name][1])
+        return str(self.venvs / self._installed(name) / "bin" / BASELINES[name][1])
 
     def baseline_python(self, name: str) -> str:
-        return str(self.venvs / name / "bin" / "python")
+        return str(self.venvs / self._installed(name) / "bin" / "python")
 
     def fink(self, script: str) -> str:
         return str(VENV_BIN / script)

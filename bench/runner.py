@@ -1,4 +1,4 @@
-"""``make bench`` / ``python -m bench``: install the baselines, start the emulator, run every figure, print one
+"""``make bench`` / ``python -m bench``: install the baselines the selected figures use, start the emulator, run every figure, print one
 table (and with ``--update-readme`` keep it in bench/README.md with the date and the machine)."""
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 from .figures import FIGURES
 from .harness import HERE, Bench, Row
 
-__all__ = ["main", "render_table"]
+__all__ = ["main", "render_table", "baselines_for"]
 
 _START, _END = "<!-- bench-table:start -->", "<!-- bench-table:end -->"
 
@@ -61,6 +61,11 @@ def update_readme(table: str, header: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+def baselines_for(figures) -> list[str]:
+    """The baseline tools the figures use (each figure lists them in ``BASELINES``), in install order."""
+    return sorted({name for figure in figures for name in getattr(figure, "BASELINES", ())})
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--only", action="append", choices=[f.NAME for f in FIGURES], help="run only this figure")
@@ -72,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="fink-bench-") as work:
         bench = Bench(Path(work), max(1, args.repeat))
         bench.folder("home")
-        bench.install_baselines(lambda m: print(m, file=sys.stderr, flush=True))
+        bench.install_baselines(baselines_for(figures), lambda m: print(m, file=sys.stderr, flush=True))
         bench.start_emulator()
         rows: list[Row] = []
         try:

@@ -8,6 +8,7 @@ from ..harness import Bench, Row
 from ._cloud import MOTO_NO_OP, NOTES, aws_deploy, fink_deploy, project, set_value
 
 NAME = "cloud-deploy"
+BASELINES = ("aws",)  # the baseline tools this figure runs (only these are installed)
 RESOURCES = 20
 OPERATIONS = ("create", "no-op", "update")
 

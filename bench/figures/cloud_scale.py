@@ -6,6 +6,7 @@ from ..harness import Bench, Row
 from ._cloud import MOTO_NO_OP, NOTES, aws_deploy, fink_deploy, project
 
 NAME = "cloud-scale"
+BASELINES = ("aws",)  # the baseline tools this figure runs (only these are installed)
 SIZES = (10, 100, 200)
 
 

@@ -7,6 +7,7 @@ import json
 from ..harness import Bench, Row, client, count_botocore_calls, count_fink_calls, measure
 
 NAME = "lambda-deploy"
+BASELINES = ("aws",)  # the baseline tools this figure runs (only these are installed)
 FUNCTION = "bench-function"
 ROLE = "bench-lambda-role"
 

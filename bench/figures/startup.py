@@ -8,6 +8,7 @@ import sys
 from ..harness import Bench, Row, measure
 
 NAME = "startup"
+BASELINES = ("aws", "sam", "sceptre")  # the baseline tools this figure runs (only these are installed)
 
 
 def run(bench: Bench) -> list[Row]:

@@ -2,8 +2,10 @@
 of another version or other settings is ignored, a corrupt one detected, the packs stay under the limit."""
 from __future__ import annotations
 
+import io
 import os
 import random
+import re
 import shutil
 import time
 import zipfile
@@ -15,6 +17,7 @@ from fink_bundler import bundler, membercache, zipwriter
 from fink_bundler.collect import Collector
 from fink_bundler.membercache import MemberCache
 from fink_bundler.zipwriter import CHUNK, write_zip
+from fink_testtools.programs import requires_program
 
 _LATER = 10_000_000_000  # ns: the next run, far enough after the files were written that their stamps are trusted
 
@@ -194,3 +197,27 @@ def test_code_bundle_and_lambda_bundle_reuse_the_cache_and_lambda_clean_removes_
     assert "(0 reused" in outputs[0].stderr and "(0 reused" not in outputs[1].stderr
     assert run_cli("lambda", "clean", env={"ENV": "dev"}).exit_code == 0
     assert not Path(".fink").exists()
+
+
+@requires_program("npm", "by the bundler to install package.json dependencies")
+def test_a_node_rebundle_after_one_handler_change_reuses_the_rest_and_equals_a_fresh_build(aws, project, run_cli):
+    """Node bundles (npm-installed node_modules from local `file:` packages, so no network) use the cache too."""
+    folder = project("bundler_node")
+
+    def bundle() -> tuple[int, int, bytes]:
+        result = run_cli("lambda", "bundle", "-v", env={"ENV": "dev"})
+        assert result.exit_code == 0, result.stderr
+        files, reused = map(int, re.search(r"bundled (\d+) files \((\d+) reused", result.stderr).groups())
+        return files, reused, (folder / "bundle.zip").read_bytes()
+
+    files, reused, _ = bundle()
+    assert reused == 0 and files > 2
+    (folder / "index.js").write_text("exports.handler = async () => 'changed';\n")
+    files, reused, rebuilt = bundle()
+    assert reused == files - 1  # only the handler was compressed again; node_modules came from the cache
+    with zipfile.ZipFile(io.BytesIO(rebuilt)) as zf:
+        assert zf.read("index.js") == b"exports.handler = async () => 'changed';\n"
+        assert any(name.startswith("node_modules/localdep/") for name in zf.namelist())
+    shutil.rmtree(folder / ".fink" / "zipcache")
+    _, reused, fresh = bundle()
+    assert reused == 0 and fresh == rebuilt

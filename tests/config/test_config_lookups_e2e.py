@@ -234,3 +234,25 @@ def test_tolerant_plugin_default_never_fails_whatever_lookup_types_are_enabled(a
         result = run_cli("cloud", "delete", "-f", env={"ENV": "dev"})
         assert result.exit_code == 0, (enabled, result.stderr)
         assert "not enabled" not in result.stderr
+
+
+def test_api_acm_lookup_searches_the_region_the_custom_domain_needs(aws, temp_folder, run_cli):
+    """EDGE custom domains need a us-east-1 certificate, REGIONAL ones one in the session's region (issue 15)."""
+    regional = _import_cert("api.example.com", ["api.example.com"], days=30)
+    edge = _import_cert("api.example.com", ["api.example.com"], days=30, region="us-east-1")
+    assert regional.split(":")[3] == REGION and edge.split(":")[3] == "us-east-1"
+    for endpoint, expected in (("REGIONAL", regional), ("EDGE", edge), (None, edge)):
+        domain = {"domainName": "api.example.com", "certificateArn": "lookup:acm:api.example.com"}
+        if endpoint:
+            domain["endpointType"] = endpoint
+        _write_config(temp_folder, {"api": {"customDomain": domain}})
+        result = _config(run_cli, "api")
+        assert result.exit_code == 0, result.stderr
+        assert json.loads(result.stdout)["customDomain"]["certificateArn"] == expected, endpoint
+    # a REGIONAL domain without a certificate in the session's region fails there, naming the region searched
+    boto3.client("acm", region_name=REGION).delete_certificate(CertificateArn=regional)
+    _write_config(temp_folder, {"api": {"customDomain": {"domainName": "api.example.com", "endpointType": "REGIONAL",
+                                                         "certificateArn": "lookup:acm:api.example.com"}}})
+    failed = _config(run_cli, "api")
+    assert failed.exit_code == 3
+    assert f"no ISSUED, unexpired ACM certificate in {REGION} covers api.example.com" in failed.stderr

@@ -59,7 +59,7 @@ def resolve_lookups(params: tuple[dict[str, Any], dict[str, Any]]) -> None:
     from .resolver import Resolver
     enabled = _enabled(config)
     wanted = [(p, lk) for p, lk in found if lk.kind == "parameter" and not lk.problem and lk.kind in enabled]
-    resolver = Resolver(LookupAWS(context["_awsclient"]), context["_clock"].now(), wanted)
+    resolver = Resolver(LookupAWS(context["_awsclient"]), context["_clock"].now(), wanted, config)
     run = _Substitution(context, resolver, enabled, _running_sections(context), _tool_sections())
     resolved = substitute(config, run.resolve)
     run.raise_failures()

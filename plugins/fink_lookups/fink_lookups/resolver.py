@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from fink.errors import AWSError, AWSUnreachableError, FinkError
 from fink.retrying import TRANSIENT_CODES
@@ -41,17 +41,31 @@ class Outcome:
         return cls(error=why)
 
 
-def region_for(path: Path, lookup: Lookup) -> str | None:
-    """ACM lookups inside the ``api`` section look in us-east-1; everything else in the default region."""
+def region_for(path: Path, lookup: Lookup, config: Mapping[str, Any] | None = None) -> str | None:
+    """The region a lookup searches: ``None`` is the session's region.
+
+    ACM lookups inside the ``api`` section look where API Gateway needs the certificate: us-east-1 for an EDGE
+    custom domain (the default), the session's region when ``api.customDomain.endpointType`` is ``REGIONAL``.
+    Everything else looks in the session's region.
+    """
     if lookup.kind == "acm" and path and path[0] == "api":
-        return EDGE_REGION
+        return None if _api_domain_endpoint(config) == "REGIONAL" else EDGE_REGION
     return None
 
 
+def _api_domain_endpoint(config: Mapping[str, Any] | None) -> str:
+    api = (config or {}).get("api")
+    domain = api.get("customDomain") if isinstance(api, Mapping) else None
+    kind = domain.get("endpointType") if isinstance(domain, Mapping) else None
+    return kind if isinstance(kind, str) else "EDGE"
+
+
 class Resolver:
-    def __init__(self, aws: LookupAWS, now: datetime, parameters: list[tuple[Path, Lookup]] = ()):
+    def __init__(self, aws: LookupAWS, now: datetime, parameters: list[tuple[Path, Lookup]] = (),
+                 config: Mapping[str, Any] | None = None):
         self.aws = aws
         self.now = now
+        self.config = config  # the unresolved config: decides where api certificates are looked up
         self._cache: dict[tuple[Any, ...], Any] = {}
         self._wanted = list(parameters)  # all parameter lookups of the run: fetched together, in batches
 
@@ -71,14 +85,14 @@ class Resolver:
         """All wanted SSM parameters of ``region``, read on first need in batches (at most 10 names per call)."""
         names: list[str] = []
         for path, lookup in self._wanted:
-            if region_for(path, lookup) == region and lookup.args[0] not in names:
+            if region_for(path, lookup, self.config) == region and lookup.args[0] not in names:
                 names.append(lookup.args[0])
         return self._memo(("ssm", region), lambda: self.aws.parameters(names, region))
 
     def resolve(self, path: Path, lookup: Lookup) -> Outcome:
         from fink.error_map import CredentialsError
         try:
-            return getattr(self, f"_{lookup.kind}")(lookup, region_for(path, lookup))
+            return getattr(self, f"_{lookup.kind}")(lookup, region_for(path, lookup, self.config))
         except (AWSUnreachableError, CredentialsError):
             raise  # the network or the credentials, not the lookup: reported as such, never as "lookup failed"
         except AWSError as exc:
