@@ -145,6 +145,23 @@ class AWSClient:
             self._clients[key] = client
         return self._clients[key]
 
+    def get_resource(self, service: str, region: str | None = None) -> Any:
+        """A cached boto3 resource for ``service`` on this seam's session, for libraries that want one (credstash):
+        its client counts calls and retries by fink's policy like every other client."""
+        region = region or self.region
+        key = (f"resource:{service}", region)
+        if key not in self._clients:
+            import boto3
+            from botocore.config import Config
+            config = Config(retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+                            user_agent_extra=f"fink/{__version__}")
+            resource = boto3.Session(botocore_session=self.session).resource(service, region_name=region,
+                                                                             config=config)
+            resource.meta.client.meta.events.register("before-parameter-build.*.*", self._count)
+            self._install_retry_hook(resource.meta.client)
+            self._clients[key] = resource
+        return self._clients[key]
+
     def _install_retry_hook(self, client: Any) -> None:
         """Replace botocore's retry handler with fink's (see :mod:`fink.retrying`)."""
         event = client.meta.service_model.service_id.hyphenize()

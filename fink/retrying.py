@@ -6,7 +6,7 @@ creates a second REST API, a second deployment, a second version, or fails with 
 very run created the thing. fink therefore replaces botocore's retry handler on every client it makes
 (:class:`RetryHook`) and decides per request, from botocore's own service model:
 
-* a request is **safe to resend** when it only reads (``Get``/``List``/``Describe``/...), or when sending it
+* a request is **safe to resend** when it only reads (``Get``/``List``/``Describe``/``Query``/``Decrypt``/...), or when sending it
   twice sets the same state (``Put``/``Update``/``Set``/``Tag``) and it is not conditional (``RevisionId``,
   ``IfMatch``: a resend after success would fail its own precondition). A create that carries the API's
   idempotency token (``ClientRequestToken``) is *not* resent blindly either: emulators and some APIs ignore the
@@ -31,14 +31,20 @@ from typing import Any
 
 from .clock import Clock
 
-__all__ = ["RetrySettings", "RetryHook", "RetryStats", "resend_is_safe", "failure_kind", "THROTTLING_CODES"]
+__all__ = ["RetrySettings", "RetryHook", "RetryStats", "resend_is_safe", "failure_kind", "THROTTLING_CODES",
+           "TRANSIENT_CODES"]
 
 THROTTLING_CODES = frozenset({
     "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
     "TooManyRequestsException", "RequestLimitExceeded", "SlowDown", "RequestThrottled", "PriorRequestNotComplete",
 })
+# errors that say AWS was busy or failed, not that the request was wrong: still there after the last retry, they are
+# reported as such (exit 1), never as a problem of what was asked (a lookup that "failed", a config error)
+TRANSIENT_CODES = THROTTLING_CODES | frozenset({
+    "InternalFailure", "InternalError", "InternalServerError", "ServiceUnavailable", "ServiceUnavailableException",
+    "RequestTimeout", "RequestTimeoutException"})
 READ_PREFIXES = ("Get", "List", "Describe", "Head", "BatchGet", "Lookup", "Filter", "Search", "Validate",
-                 "Estimate", "Test", "Simulate", "Check")
+                 "Estimate", "Test", "Simulate", "Check", "Query", "Scan", "Decrypt")
 STATE_PREFIXES = ("Put", "Update", "Set", "Tag", "Untag")
 CONDITION_MEMBERS = ("RevisionId", "IfMatch")
 

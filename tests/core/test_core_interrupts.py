@@ -116,6 +116,25 @@ def test_cloud_deploy_interrupted_while_creating_says_cloudformation_carries_on(
     assert _cfn().describe_stacks(StackName=STACK)["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
 
 
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_cloud_deploy_interrupted_while_updating_tries_to_cancel_and_says_how_to_watch(signum, cloud_update):
+    # moto has no CancelUpdateStack: it answers an HTML 500. A cancel is not safe to resend blindly after a 500
+    # (fink.retrying), so the process asks once, says the update may still be running and exits at once, without
+    # waiting through retries; moto finishes the update on ExecuteChangeSet.
+    code, output = _run_to(cloud_update, "stack-changing", signum, "cloud", "deploy")
+    assert code == 130, output
+    name = signal.Signals(signum).name
+    assert f"Received {name}: cancelling the update of stack 'fink-test-simple'" in output
+    assert output.count("Could not cancel the update: Cancelling the update of stack 'fink-test-simple' failed") == 1
+    assert ("The update of stack 'fink-test-simple' may still be running in CloudFormation. Watch it with "
+            "`aws cloudformation describe-stacks --stack-name fink-test-simple`") in output
+    assert f"Received {name} signal - exiting command 'cloud deploy'" in output
+    assert "Traceback" not in output
+    assert _cfn().describe_stacks(StackName=STACK)["Stacks"][0]["StackStatus"] == "UPDATE_COMPLETE"
+    assert _prefix() == "fink-test-two"
+    assert [c["ExecutionStatus"] for c in _stack_change_sets()] == ["EXECUTE_COMPLETE"]
+
+
 # ---- lambda deploy ------------------------------------------------------------------------------------------------
 @pytest.fixture
 def lambda_project(aws, project, monkeypatch) -> Path:

@@ -120,3 +120,77 @@ def test_fails_clearly_and_in_bounded_time_when_every_call_fails(
     assert "Unexpected error" not in result.output
     assert sum(fault_proxy.requests.values()) <= 40, fault_proxy.requests  # bounded attempts
     assert sum(clock.sleeps) < 300, "retries must give up within minutes"
+
+
+# ---- lookups: `fink config` resolving stack outputs, SSM parameters (one a SecureString) and a credstash secret ----
+LOOKUP_REGION = "eu-west-1"
+LOOKUP_CONFIG = {"cloud": {"defaults": {"validate": False}, "parameters": {
+    "Vpc": "lookup:stack:infra:VpcId", "Outputs": "lookup:stack:infra",
+    "Plain": "lookup:parameter:/app/plain", "Token": "lookup:parameter:/app/token",
+    "Password": "lookup:secret:db.password"}}}
+
+
+@pytest.fixture
+def lookups_project(aws, temp_folder) -> Path:
+    import boto3
+    import credstash
+    template = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
+                "Outputs": {"VpcId": {"Value": "vpc-123"}, "Bucket": {"Value": "my-bucket"}}}
+    boto3.client("cloudformation", region_name=LOOKUP_REGION).create_stack(StackName="infra",
+                                                                           TemplateBody=json.dumps(template))
+    ssm = boto3.client("ssm", region_name=LOOKUP_REGION)
+    ssm.put_parameter(Name="/app/plain", Value="plain-value", Type="String")
+    ssm.put_parameter(Name="/app/token", Value="secure-value", Type="SecureString")
+    kms = boto3.client("kms", region_name=LOOKUP_REGION)
+    kms.create_alias(AliasName="alias/credstash", TargetKeyId=kms.create_key()["KeyMetadata"]["KeyId"])
+    credstash.createDdbTable(region=LOOKUP_REGION)
+    credstash.putSecret("db.password", "credstash-value", region=LOOKUP_REGION)
+    (temp_folder / "fink_dev.json").write_text(json.dumps(LOOKUP_CONFIG))
+    return temp_folder
+
+
+def _lookups(run_cli, retrying_awsclient, proxy=None, rules=()):
+    clock = FakeClock()
+    awsclient = retrying_awsclient(clock, SEED)
+    env = {"ENV": "dev"}
+    if proxy is not None:
+        proxy.set_rules(rules, seed=SEED)
+        env["AWS_ENDPOINT_URL"] = proxy.url
+    result = run_cli("fink", "config", "cloud", env=env, awsclient=awsclient, clock=clock)
+    return result, awsclient, clock
+
+
+def test_lookups_resolve_at_a_fifth_of_each_fault_as_in_a_clean_run(lookups_project, fault_proxy, run_cli,
+                                                                   retrying_awsclient):
+    clean, awsclient, _ = _lookups(run_cli, retrying_awsclient)
+    assert clean.exit_code == 0, clean.output
+    resolved = json.loads(clean.stdout)["parameters"]
+    assert resolved["Vpc"] == "vpc-123" and resolved["Plain"] == "plain-value"
+    assert resolved["Outputs"] == {"VpcId": "vpc-123", "Bucket": "my-bucket"}
+    assert (resolved["Token"], resolved["Password"]) == ("****", "****")  # resolved, and masked when shown
+    # credstash reads through fink's seam: counted (and so retried by fink's policy on fink's clock)
+    assert {"dynamodb.Query", "kms.Decrypt"} <= set(awsclient.call_counts)
+    for kind in KINDS:
+        result, awsclient, _ = _lookups(run_cli, retrying_awsclient, fault_proxy, [FaultRule(kind, "*", RATE)])
+        _record("20%", f"lookups {kind}", fault_proxy, awsclient, result.exit_code == 0)
+        assert result.exit_code == 0, f"{kind}: {result.output}"
+        assert result.stdout == clean.stdout, kind
+    assert fault_proxy.total_injected > 0
+
+
+@pytest.mark.parametrize("service", ["cloudformation", "ssm", "dynamodb", "kms"])
+@pytest.mark.parametrize("kind", ["drop", "throttle"])
+def test_lookups_fail_clearly_and_in_bounded_time_when_a_service_is_unreachable(
+        kind, service, lookups_project, fault_proxy, run_cli, retrying_awsclient):
+    result, awsclient, clock = _lookups(run_cli, retrying_awsclient, fault_proxy, [FaultRule(kind, f"{service}.*")])
+    _record("100%", f"lookups {kind}", fault_proxy, awsclient, result.exit_code == 0)
+    assert result.exit_code == 1, result.output
+    assert result.stderr.count("ERROR: ") == 1, result.stderr
+    what = {"cloudformation": "Describing stack 'infra' failed", "ssm": "Reading SSM parameters /app/plain, /app/token",
+            "dynamodb": "Reading secret 'db.password' from credstash failed",
+            "kms": "Reading secret 'db.password' from credstash failed"}[service]
+    assert f"ERROR: {what}" in result.stderr and "Lookup failed" not in result.stderr, result.stderr
+    assert ("could not connect to AWS" if kind == "drop" else "(Throttling)") in result.stderr, result.stderr
+    assert "Traceback" not in result.output and "Unexpected error" not in result.output
+    assert sum(fault_proxy.requests.values()) <= 20, fault_proxy.requests  # 8 attempts of one read, a few others
+    assert sum(clock.sleeps) < 300, "retries must give up within minutes"

@@ -19,6 +19,9 @@ ROOT = Path(__file__).parent.parent.parent
 @pytest.mark.parametrize("operation, params, safe", [
     ("DescribeStacks", {}, True),
     ("GetFunction", {}, True),
+    ("Query", {}, True),                                    # DynamoDB reads (credstash's secret lookup)
+    ("Decrypt", {}, True),                                  # KMS: the same answer every time
+    ("CancelUpdateStack", {"ClientRequestToken": "t"}, False),  # asked once on an interrupt, never resent
     ("PutBucketNotificationConfiguration", {}, True),
     ("UpdateFunctionCode", {}, True),
     ("UpdateFunctionCode", {"RevisionId": "r1"}, False),   # conditional: a resend after success fails its check

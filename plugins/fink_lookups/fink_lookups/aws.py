@@ -1,8 +1,9 @@
 """The AWS seam of the lookups plugin: SSM parameters, ACM certificates, credstash secrets, stack outputs.
 
 Methods are named by intent, paginate inside and turn AWS errors into fink errors. This is the only module of the
-plugin that touches botocore or credstash (credstash is imported only when a secret is looked up; it builds its
-own boto3 session, which follows ``AWS_ENDPOINT_URL`` by itself).
+plugin that touches botocore or credstash (credstash is imported only when a secret is looked up). credstash gets
+its DynamoDB table and KMS client from fink's AWSClient instead of building its own boto3 session, so its reads are
+counted and retried by fink's policy (fink.retrying) on fink's clock, like every other call.
 """
 from __future__ import annotations
 
@@ -69,7 +70,9 @@ class LookupAWS:
         from botocore.exceptions import BotoCoreError, ClientError
         region = region or self.default_region
         try:
-            return credstash.getSecret(name, region=region, table=CREDSTASH_TABLE)
+            return credstash.getSecret(name, region=region, table=CREDSTASH_TABLE,
+                                       dynamodb=self.awsclient.get_resource("dynamodb", region),
+                                       kms=self.awsclient.get_client("kms", region))
         except credstash.ItemNotFound:
             return None
         except ClientError as exc:
@@ -80,4 +83,9 @@ class LookupAWS:
             from fink.error_map import botocore_error
             raise botocore_error(exc, f"Reading secret '{name}' from credstash") from exc
         except (credstash.KmsError, credstash.IntegrityError) as exc:
-            raise AWSError(f"Reading secret '{name}' from credstash failed: {exc}") from exc
+            cause = exc.__context__  # credstash wraps KMS's ClientError in its KmsError
+            code = error_code(cause) if isinstance(cause, ClientError) else ""
+            detail = str(exc)
+            if code and code != "InvalidCiphertextException":  # credstash's text repeats botocore's; say it once
+                detail = f"KMS Decrypt: {cause.response['Error'].get('Message') or code} ({code})"
+            raise AWSError(f"Reading secret '{name}' from credstash failed: {detail}", code=code) from exc

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Mapping
 
-from fink.errors import AWSUnreachableError, FinkError
+from fink.errors import AWSError, AWSUnreachableError, FinkError
+from fink.retrying import TRANSIENT_CODES
 
 from .aws import LookupAWS
 from .walker import Lookup, Path, best_certificate
@@ -94,6 +95,10 @@ class Resolver:
             return getattr(self, f"_{lookup.kind}")(lookup, region_for(path, lookup, self.config))
         except (AWSUnreachableError, CredentialsError):
             raise  # the network or the credentials, not the lookup: reported as such, never as "lookup failed"
+        except AWSError as exc:
+            if exc.code in TRANSIENT_CODES:
+                raise  # AWS stayed busy or failing through every retry: the same, reported with exit code 1
+            return Outcome.failed(exc.message)
         except FinkError as exc:
             return Outcome.failed(exc.message)
 
