@@ -105,3 +105,19 @@ def test_symlinks_leaving_the_project_are_refused_unless_allowed(work, tmp_path_
     result = bundler.build_lambda_bundle(_section([{"source": "app"}], allowExternalSymlinks=True), str(work),
                                          ignore=[])
     assert "app/shared/secret.txt" in result.names and "app/inside" in result.names
+
+
+def test_the_prefilter_answers_exactly_as_pathspec_does():
+    """Ignore matching puts one combined regex in front of pathspec (speed); the answers must not change."""
+    import pathspec
+    from fink_bundler.collect import Ignore
+    patterns = ["*.pem", ".env*", "!keep.pem", "build/", "/top", "a/**/b", "!a/x/b", "docs/*.md", "*.py[cod]",
+                "[Cc]redentials*.json", "\\#literal", "sub/dir/", "!sub/dir/keep/"]
+    paths = ["x.pem", "d/keep.pem", "keep.pem", ".env", "d/.env.local", "build/x", "d/build/y", "top", "d/top",
+             "a/b", "a/q/r/b", "a/x/b", "docs/i.md", "docs/s/i.md", "m.pyc", "Credentials.json", "#literal",
+             "sub/dir/f", "sub/dir/keep/f", "plain.txt", "./x.pem", "deep/er/file.py"]
+    spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+    ignore = Ignore(patterns)
+    for path in paths:
+        for suffix in ("", "/"):
+            assert ignore(path, is_dir=bool(suffix)) == bool(spec.match_file(path + suffix)), path

@@ -8,6 +8,7 @@ from __future__ import annotations
 import errno
 import os
 import posixpath
+import re
 import stat
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -60,7 +61,7 @@ class Ignore:
         if not patterns:
             return None
         import pathspec  # only when there are patterns: keeps `<tool> --help` light
-        return pathspec.GitIgnoreSpec.from_lines(patterns)
+        return _Prefiltered(pathspec.GitIgnoreSpec.from_lines(patterns))
 
     def __call__(self, *paths: str | None, is_dir: bool = False, user_files: bool = True) -> bool:
         return self._match(self.full if user_files else self.spec, paths, is_dir)
@@ -75,6 +76,28 @@ class Ignore:
             return False
         suffix = "/" if is_dir else ""
         return any(p and spec.match_file(p + suffix) for p in paths)
+
+
+class _Prefiltered:
+    """A pathspec with one combined regex in front: a path that no pattern matches at all (nearly every file of a
+    bundle) is answered with one regex search instead of one per pattern; any other path gets pathspec's own
+    ordered evaluation (last matching pattern wins, ``!`` re-includes), so the answers are the same."""
+
+    def __init__(self, spec: Any):
+        from pathspec.util import normalize_file
+        self.spec, self.normalize = spec, normalize_file
+        regexes = [p.regex.pattern for p in spec.patterns if p.include is not None and p.regex is not None]
+        try:  # pathspec's patterns carry a named group each; in one alternation they must be plain groups
+            self.any = re.compile("|".join(f"(?:{re.sub(r'[(][?]P<[^>]+>', '(?:', r)})" for r in regexes))
+        except re.error:
+            self.any = None
+        if not regexes:
+            self.any = re.compile(r"(?!)")  # matches nothing
+
+    def match_file(self, path: str) -> bool:
+        if self.any is not None and self.any.search(self.normalize(path)) is None:
+            return False
+        return bool(self.spec.match_file(path))
 
 
 def safe_target(target: str | None, what: str) -> str:
