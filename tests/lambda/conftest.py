@@ -58,6 +58,14 @@ def bundler():
 
 
 @pytest.fixture
+def deployed(aws, role, project, bundler, run_cli, fake_clock):
+    """The sample function ``lambda_python`` deployed to the emulator (its ping answered "alive")."""
+    project("lambda_python")
+    aws.queue_lambda_results(["alive"])
+    assert run_cli("lambda", "deploy", env={"ENV": "dev"}, clock=fake_clock).exit_code == 0
+
+
+@pytest.fixture
 def edit_config():
     """``edit_config(lambda d: ...)`` changes fink_dev.json in the working folder."""
     def edit(change, path="fink_dev.json"):

@@ -11,13 +11,6 @@ ALIAS_ARN = f"arn:aws:lambda:eu-west-1:123456789012:function:{NAME}:ACTIVE"
 EU = {"LocationConstraint": "eu-west-1"}
 
 
-@pytest.fixture
-def deployed(aws, role, project, bundler, run_cli, fake_clock):
-    project("lambda_python")
-    aws.queue_lambda_results(["alive"])
-    assert run_cli("lambda", "deploy", env={"ENV": "dev"}, clock=fake_clock).exit_code == 0
-
-
 def set_events(edit_config, *sources):
     edit_config(lambda d: d["lambda"]["lambda"].update(events=[{"event_source": s} for s in sources]))
 

@@ -12,13 +12,6 @@ BUCKET = "arn:aws:s3:::fink-events"
 TOPIC = "arn:aws:sns:eu-west-1:123456789012:fink-gone-topic"
 
 
-@pytest.fixture
-def deployed(aws, role, project, bundler, run_cli, fake_clock):
-    project("lambda_python")
-    aws.queue_lambda_results(["alive"])
-    assert run_cli("lambda", "deploy", env={"ENV": "dev"}, clock=fake_clock).exit_code == 0
-
-
 def set_events(edit_config, *sources):
     edit_config(lambda d: d["lambda"]["lambda"].update(events=[{"event_source": s} for s in sources]))
 
