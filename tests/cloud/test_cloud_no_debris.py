@@ -5,8 +5,6 @@ In-process against moto; the interrupt is raised at the named checkpoint (tests/
 sends real signals to real processes at the same checkpoints)."""
 from __future__ import annotations
 
-import json
-from pathlib import Path
 
 import boto3
 import pytest
@@ -31,17 +29,6 @@ def _change_sets() -> list[dict]:
 def _prefix() -> str:
     stack = boto3.client("cloudformation").describe_stacks(StackName=STACK)["Stacks"][0]
     return {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}["Prefix"]
-
-
-@pytest.fixture
-def pending_update(aws, project, run_cli, fake_clock) -> Path:
-    """A deployed stack and a config whose next deploy is an update."""
-    folder = project("cloud_simple")
-    assert run_cli("cloud", "deploy", clock=fake_clock).exit_code == 0
-    config = json.loads((folder / "fink_dev.json").read_text())
-    config["cloud"]["parameters"]["Prefix"] = "fink-test-two"
-    (folder / "fink_dev.json").write_text(json.dumps(config))
-    return folder
 
 
 def _interrupt_at(monkeypatch, wanted: str, signal_name: str = "SIGINT") -> None:

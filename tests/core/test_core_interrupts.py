@@ -86,21 +86,10 @@ def _prefix() -> str:
     return {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}["Prefix"]
 
 
-@pytest.fixture
-def cloud_update(aws, project, run_cli, fake_clock, monkeypatch) -> Path:
-    monkeypatch.setenv("ENV", "dev")
-    folder = project("cloud_simple")
-    assert run_cli("cloud", "deploy", clock=fake_clock).exit_code == 0
-    config = json.loads((folder / "fink_dev.json").read_text())
-    config["cloud"]["parameters"]["Prefix"] = "fink-test-two"
-    (folder / "fink_dev.json").write_text(json.dumps(config))
-    return folder
-
-
 @pytest.mark.parametrize("checkpoint, signum", [("change-set-waiting", signal.SIGINT),
                                                 ("change-set-ready", signal.SIGTERM)])
-def test_cloud_deploy_interrupted_before_execution_leaves_no_change_set(checkpoint, signum, cloud_update):
-    code, output = _run_to(cloud_update, checkpoint, signum, "cloud", "deploy")
+def test_cloud_deploy_interrupted_before_execution_leaves_no_change_set(checkpoint, signum, pending_update):
+    code, output = _run_to(pending_update, checkpoint, signum, "cloud", "deploy")
     assert code == 130, output
     assert f"Received {signal.Signals(signum).name} signal - exiting command 'cloud deploy'" in output
     assert "Traceback" not in output
@@ -117,11 +106,11 @@ def test_cloud_deploy_interrupted_while_creating_says_cloudformation_carries_on(
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
-def test_cloud_deploy_interrupted_while_updating_tries_to_cancel_and_says_how_to_watch(signum, cloud_update):
+def test_cloud_deploy_interrupted_while_updating_tries_to_cancel_and_says_how_to_watch(signum, pending_update):
     # moto has no CancelUpdateStack: it answers an HTML 500. A cancel is not safe to resend blindly after a 500
     # (fink.retrying), so the process asks once, says the update may still be running and exits at once, without
     # waiting through retries; moto finishes the update on ExecuteChangeSet.
-    code, output = _run_to(cloud_update, "stack-changing", signum, "cloud", "deploy")
+    code, output = _run_to(pending_update, "stack-changing", signum, "cloud", "deploy")
     assert code == 130, output
     name = signal.Signals(signum).name
     assert f"Received {name}: cancelling the update of stack 'fink-test-simple'" in output

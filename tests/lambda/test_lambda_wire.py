@@ -2,7 +2,6 @@
 import json
 
 import boto3
-import pytest
 
 from fink.awsclient import AWSClient
 
