@@ -162,8 +162,6 @@ _CFN_LOADER: Any = None
 def _cfn_loader() -> Any:
     global _CFN_LOADER
     if _CFN_LOADER is None:
-        import yaml
-
         class CloudFormationLoader(_safe_loader()):  # type: ignore[misc]
             """The safe loader plus CloudFormation's short-form intrinsic function tags."""
 

@@ -39,7 +39,7 @@ def adopt_change_set(cfn: Any, request: Mapping[str, Any], name: str) -> dict[st
     """The reviewed change set ``name`` when it is exactly what the current template and config would deploy."""
     stack = request["StackName"]
     change_set = cfn.find_change_set(stack, name)
-    again = f"Review the current state with `cloud preview --keep`, then deploy the change set it names."
+    again = "Review the current state with `cloud preview --keep`, then deploy the change set it names."
     if change_set is None:
         raise _refuse(name, stack, "it does not exist (deleted, or already executed).", again)
     if change_set.get("Description") != description(request):

@@ -6,7 +6,6 @@ here prints or raises anything but :class:`fink.errors.ConfigError`.
 """
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from types import ModuleType
