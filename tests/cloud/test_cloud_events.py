@@ -96,6 +96,13 @@ class Script:
         self.add("execute_change_set", {}, {"ChangeSetName": CS_ID, "StackName": STACK_ID, "ClientRequestToken": ANY})
         return self
 
+    def change_set_created(self):
+        """An update up to CreateChangeSet (stack read, deployed template read, change set created); the test adds
+        what DescribeChangeSet answers."""
+        self.add("describe_stacks", stack())
+        self.deployed_template()
+        return self.add("create_change_set", {"Id": CS_ID, "StackId": STACK_ID})
+
     def deployed_template(self):
         """A shown previous parameter value makes fink read the deployed template (were any of them secrets?)."""
         return self.add("get_template", {"TemplateBody": "{}"}, {"StackName": STACK, "TemplateStage": "Processed"})
@@ -243,10 +250,7 @@ def test_empty_change_set_aws_style_is_no_changes(project, run_cli, fake_clock):
 
 def test_refused_change_set_is_an_error_and_deleted(project, run_cli, fake_clock):
     project("cloud_simple")
-    script = Script()
-    script.add("describe_stacks", stack())
-    script.deployed_template()
-    script.add("create_change_set", {"Id": CS_ID, "StackId": STACK_ID})
+    script = Script().change_set_created()
     script.add("describe_change_set", {"ChangeSetId": CS_ID, "StackId": STACK_ID, "Status": "FAILED",
                                        "StatusReason": "Template format error: Unresolved resource dependencies"})
     script.add("delete_change_set", {}, {"ChangeSetName": CS_ID, "StackName": STACK_ID})
@@ -320,8 +324,7 @@ def test_override_policy_is_put_back_after_an_interrupted_update(project, run_cl
 
 def test_interrupt_while_the_change_set_is_created_leaves_no_change_set(project, run_cli, fake_clock):
     project("cloud_simple")
-    script = Script().add("describe_stacks", stack()).deployed_template()
-    script.add("create_change_set", {"Id": CS_ID, "StackId": STACK_ID})
+    script = Script().change_set_created()
     script.add("describe_change_set", {"ChangeSetId": CS_ID, "StackId": STACK_ID, "Status": "CREATE_IN_PROGRESS"})
     script.add("delete_change_set", {}, {"ChangeSetName": CS_ID, "StackName": STACK_ID})
 
@@ -350,10 +353,7 @@ def test_waiting_for_the_stack_is_bounded_by_the_timeout(project, run_cli, fake_
 
 def test_refused_execution_deletes_the_change_set_and_puts_the_policy_back(project, run_cli, fake_clock):
     project("cloud_simple")
-    script = Script()
-    script.add("describe_stacks", stack())
-    script.deployed_template()
-    script.add("create_change_set", {"Id": CS_ID, "StackId": STACK_ID})
+    script = Script().change_set_created()
     script.add("describe_change_set", {"ChangeSetId": CS_ID, "StackId": STACK_ID, "Status": "CREATE_COMPLETE",
                                        "CreationTime": CS_TIME, "Changes": []})
     script.add("describe_stack_events", page(event(STACK, "UPDATE_COMPLETE")), {"StackName": STACK_ID})
@@ -391,10 +391,7 @@ def test_event_after_the_change_set_was_created_means_another_run_and_is_refused
     """Two deploys of one stack: the other one's update started after this one's change set was computed (an event
     later than its CreationTime), so this one must not execute it and overwrite that update. One event read."""
     project("cloud_simple")
-    script = Script()
-    script.add("describe_stacks", stack())
-    script.deployed_template()
-    script.add("create_change_set", {"Id": CS_ID, "StackId": STACK_ID})
+    script = Script().change_set_created()
     script.add("describe_change_set", {"ChangeSetId": CS_ID, "StackId": STACK_ID, "Status": "CREATE_COMPLETE",
                                        "CreationTime": CS_TIME, "Changes": []})
     theirs = {**event(STACK, "UPDATE_IN_PROGRESS", "User Initiated"), "Timestamp": CS_TIME + dt.timedelta(seconds=1)}
@@ -414,10 +411,7 @@ def test_stack_changed_by_another_run_after_planning_is_refused_and_the_change_s
     events are newer), so this one must not execute its change set and overwrite that update. A change set
     without CreationTime (AWS always sends one) falls back to comparing the newest event read when planning."""
     project("cloud_simple")
-    script = Script()
-    script.add("describe_stacks", stack())
-    script.deployed_template()
-    script.add("create_change_set", {"Id": CS_ID, "StackId": STACK_ID})
+    script = Script().change_set_created()
     script.add("describe_change_set", {"ChangeSetId": CS_ID, "StackId": STACK_ID, "Status": "CREATE_COMPLETE",
                                        "Changes": []})
     script.add("describe_stack_events", page(event(STACK, "UPDATE_COMPLETE")), {"StackName": STACK_ID})

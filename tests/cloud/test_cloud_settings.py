@@ -247,13 +247,19 @@ def _kept(run_cli, fake_clock) -> str:
     return name
 
 
-def test_kept_change_set_is_executed_exactly(aws, project, run_cli, fake_clock):
+@pytest.fixture
+def reviewed(aws, project, run_cli, fake_clock):
+    """A deployed stack, a config raising Retention to 14, and the name of the change set `preview --keep` left."""
     folder = project("cloud_simple")
     assert run_cli("cloud", "deploy", clock=fake_clock).exit_code == 0
     config = json.loads((folder / "fink_dev.json").read_text())
     config["cloud"]["parameters"]["Retention"] = 14
     (folder / "fink_dev.json").write_text(json.dumps(config))
-    name = _kept(run_cli, fake_clock)
+    return folder, config, _kept(run_cli, fake_clock)
+
+
+def test_kept_change_set_is_executed_exactly(reviewed, run_cli, fake_clock):
+    _, _, name = reviewed
     cfn = boto3.client("cloudformation")
     [summary] = cfn.list_change_sets(StackName=STACK)["Summaries"]
     assert summary["ChangeSetName"] == name  # left for the reviewer
@@ -269,13 +275,8 @@ def test_kept_change_set_is_executed_exactly(aws, project, run_cli, fake_clock):
     assert params["Retention"] == "14"
 
 
-def test_kept_change_set_is_refused_when_the_config_changed(aws, project, run_cli, fake_clock):
-    folder = project("cloud_simple")
-    assert run_cli("cloud", "deploy", clock=fake_clock).exit_code == 0
-    config = json.loads((folder / "fink_dev.json").read_text())
-    config["cloud"]["parameters"]["Retention"] = 14
-    (folder / "fink_dev.json").write_text(json.dumps(config))
-    name = _kept(run_cli, fake_clock)
+def test_kept_change_set_is_refused_when_the_config_changed(reviewed, run_cli, fake_clock):
+    folder, config, name = reviewed
     config["cloud"]["parameters"]["Retention"] = 30  # changed after the review
     (folder / "fink_dev.json").write_text(json.dumps(config))
     result = run_cli("cloud", "deploy", "--change-set", name, clock=fake_clock)
