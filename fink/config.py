@@ -5,7 +5,10 @@ validation (the user's values win); validation reports *all* errors at once, eac
 
 Cost rules: YAML is parsed with libyaml's C loader where PyYAML has it (:func:`yaml_load`); each schema file is
 parsed once per process and each schema's compiled validator is built once per process. Cached schemas are shared:
-treat what :func:`load_schema` returns as read-only.
+treat what :func:`load_schema` returns as read-only. Across processes, the start-up cache (:mod:`fink.diskcache`)
+keeps each parsed schema (keyed on the file's modification time and size) and the digests of the (schema, section)
+pairs that validated without an error, so an unchanged config is not validated again and neither PyYAML nor
+jsonschema is imported; the memo is dropped whenever an installed distribution changes (jsonschema included).
 """
 from __future__ import annotations
 
@@ -21,6 +24,8 @@ __all__ = ["SectionSchema", "deep_merge", "schema_file", "load_schema", "fill_de
 
 _SCHEMAS: dict[Path, dict[str, Any]] = {}         # schema file -> parsed schema (parsed once per process)
 _VALIDATORS: dict[int, tuple[Any, Any]] = {}       # id(schema) -> (schema, its compiled validator)
+_DISK: list[Any] = []                              # [JsonCache, its content] once read in this process
+_MEMO_LIMIT = 64                                   # digests of valid (schema, section) pairs kept on disk
 
 
 @dataclass(frozen=True)
@@ -87,8 +92,83 @@ def load_schema(anchor: str, resource: str) -> dict[str, Any]:
         raise FinkError(f"Schema file {resource} of {anchor} not found (looked in {path.parent}).",
                         hint=f"Reinstall the distribution that ships {anchor}; if a folder named "
                              f"'{anchor.split('.')[0]}' is in the working directory, run from another folder.")
-    schema = _SCHEMAS[path] = yaml_load(path.read_text(encoding="utf-8"))
+    stamp = _stamp(path)
+    schema = _cached_schema(path, stamp)
+    if schema is None:
+        schema = yaml_load(path.read_text(encoding="utf-8"))
+        _remember_schema(path, stamp, schema)
+    _SCHEMAS[path] = schema
     return schema
+
+
+# ---- the start-up cache (see fink.diskcache) ----------------------------------------------------------------------
+def _disk() -> dict[str, Any]:
+    """The config part of the start-up cache, read once per process; emptied when the installed distributions
+    changed since it was written (a new jsonschema may judge differently)."""
+    from .diskcache import JsonCache, environment_fingerprint
+    cache = JsonCache("config")
+    if not _DISK or (_DISK[0].path, _DISK[0].enabled) != (cache.path, cache.enabled):
+        fingerprint = environment_fingerprint() if cache.enabled else None
+        data = cache.load()
+        if data.get("fingerprint") != fingerprint or not isinstance(data.get("schemas"), dict) \
+                or not isinstance(data.get("valid"), list):
+            data = {"fingerprint": fingerprint, "schemas": {}, "valid": []}
+        _DISK[:] = [cache, data]
+    return _DISK[1]
+
+
+def _save_disk() -> None:
+    if _DISK:
+        _DISK[0].save(_DISK[1])
+
+
+def _stamp(path: Path) -> list[int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return [st.st_mtime_ns, st.st_size]
+
+
+def _cached_schema(path: Path, stamp: list[int] | None) -> dict[str, Any] | None:
+    entry = _disk()["schemas"].get(str(path)) if stamp and _disk_enabled() else None
+    if isinstance(entry, dict) and entry.get("stamp") == stamp and isinstance(entry.get("schema"), dict):
+        return entry["schema"]
+    return None
+
+
+def _remember_schema(path: Path, stamp: list[int] | None, schema: Any) -> None:
+    if stamp and _disk_enabled() and _json_exact(schema):
+        _disk()["schemas"][str(path)] = {"stamp": stamp, "schema": schema}
+        _save_disk()
+
+
+def _disk_enabled() -> bool:
+    from .diskcache import enabled
+    return enabled()
+
+
+def _json_exact(value: Any) -> bool:
+    """``value`` is made of JSON's own types only (no tuple, set, subclass, non-string key or NaN), so its JSON
+    text stands for it exactly: validating the text's value is validating ``value``."""
+    kind = type(value)
+    if kind is dict:
+        return all(type(k) is str and _json_exact(v) for k, v in value.items())
+    if kind is list:
+        return all(_json_exact(v) for v in value)
+    if kind is float:
+        return value == value and value not in (float("inf"), float("-inf"))
+    return kind in (str, int, bool) or value is None
+
+
+def _digest(instance: Any, schema: Mapping[str, Any]) -> str | None:
+    """The memo key of validating ``instance`` against ``schema``, or None when either is not plain JSON."""
+    if not (_json_exact(instance) and _json_exact(schema)):
+        return None
+    import hashlib
+    import json
+    text = json.dumps([schema, instance], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _resolve(node: Mapping[str, Any], root: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -169,8 +249,12 @@ def validation_errors(instance: Any, schema: Mapping[str, Any], prefix: str) -> 
     return [_format_error(prefix, e) for e in errors]
 
 
-def validate_sections(config: Mapping[str, Any], schemas: Iterable[SectionSchema]) -> None:
-    """Validate each present section (unless its ``defaults.validate`` is false); raise all errors at once."""
+def validate_sections(config: Mapping[str, Any], schemas: Iterable[SectionSchema], *, remember: bool = False) -> None:
+    """Validate each present section (unless its ``defaults.validate`` is false); raise all errors at once.
+
+    ``remember``: use the start-up cache's memo of valid sections (a section found there is valid without
+    validating it; a section that validates without an error is added). Only for configs without secret values:
+    not even a digest of a secret is written to disk."""
     problems: list[str] = []
     for section in schemas:
         instance = get_path(config, section.path)
@@ -178,8 +262,20 @@ def validate_sections(config: Mapping[str, Any], schemas: Iterable[SectionSchema
             continue
         if isinstance(instance, Mapping) and get_path(instance, ("defaults", "validate")) is False:
             continue
-        problems.extend(validation_errors(instance, section.schema, section.dotted))
+        problems.extend(_validate_section(instance, section, remember and _disk_enabled()))
     if problems:
         count = f"{len(problems)} error{'s' if len(problems) > 1 else ''}"
         raise ConfigError(f"Configuration is invalid ({count}):\n" + "\n".join(f"  {p}" for p in problems),
                           hint="Fix the values above in your fink_<env> config file.")
+
+
+def _validate_section(instance: Any, section: SectionSchema, remember: bool) -> list[str]:
+    digest = _digest(instance, section.schema) if remember else None
+    valid = _disk()["valid"] if digest else []
+    if digest in valid:
+        return []
+    problems = validation_errors(instance, section.schema, section.dotted)
+    if digest and not problems:
+        valid[:] = [d for d in valid if d != digest][-(_MEMO_LIMIT - 1):] + [digest]
+        _save_disk()
+    return problems

@@ -3,10 +3,15 @@
 Tools register in the entry-point group ``fink.tools``, plugins in ``fink.plugins``. Built-in plugins use exactly
 the mechanism a third-party plugin uses. Plugins are loaded in a fixed order (by distribution, then entry-point
 name) and kept referenced here, because blinker holds receivers weakly.
+
+Finding them means reading the metadata of every installed distribution (and importing ``importlib.metadata``),
+a fixed cost of every command. The result is kept in the start-up cache (:mod:`fink.diskcache`) together with the
+fingerprint of the installed distributions it was read from: a run whose fingerprint matches reuses it, any
+install, removal or upgrade rescans. An entry point from the cache that fails to load is looked up again with a
+fresh scan before it counts as broken.
 """
 from __future__ import annotations
 
-import importlib.metadata as md
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -48,6 +53,35 @@ class LoadedPlugin:
     module: ModuleType
 
 
+class CachedEntryPoint:
+    """An entry point known from the start-up cache: what ``importlib.metadata.EntryPoint`` offers fink's callers
+    (``name``, ``group``, ``value``, ``module``, ``attr``, ``load()``) without importing ``importlib.metadata``."""
+
+    cached = True
+
+    def __init__(self, name: str, value: str, group: str):
+        self.name, self.value, self.group = name, value, group
+
+    @property
+    def module(self) -> str:
+        return self.value.split("[", 1)[0].partition(":")[0].strip()
+
+    @property
+    def attr(self) -> str:
+        return self.value.split("[", 1)[0].partition(":")[2].strip()
+
+    def load(self) -> Any:
+        """Import the module and follow the dotted attribute, as ``EntryPoint.load`` does."""
+        import importlib
+        target: Any = importlib.import_module(self.module)
+        for part in filter(None, self.attr.split(".")):
+            target = getattr(target, part)
+        return target
+
+    def __repr__(self) -> str:
+        return f"CachedEntryPoint(name={self.name!r}, value={self.value!r}, group={self.group!r})"
+
+
 def _info(ep: Any) -> PluginInfo:
     dist = ep.dist.name if ep.dist else ep.module.split(".")[0]
     version = ep.dist.version if ep.dist else "unknown"
@@ -59,11 +93,59 @@ def _ordered(infos: list[PluginInfo]) -> list[PluginInfo]:
     return [unique[k] for k in sorted(unique)]
 
 
-def discover_groups(*groups: str) -> dict[str, list[PluginInfo]]:
-    """The installed entry points of each of ``groups`` in a fixed order, from ONE scan of the installed
-    distributions (a scan reads every distribution's metadata: ~0.1 s CPU on a full environment)."""
+#: the groups kept in the start-up cache (fink's own); other groups are always scanned
+INDEXED = (TOOLS_GROUP, PLUGINS_GROUP)
+_INDEX: list[Any] = []  # [fingerprint, {group: [PluginInfo]}] of the last scan or cache read of this process
+
+
+def _scan(groups: tuple[str, ...]) -> dict[str, list[PluginInfo]]:
+    import importlib.metadata as md
     everything = md.entry_points()
     return {group: _ordered([_info(ep) for ep in everything.select(group=group)]) for group in groups}
+
+
+def _from_cache(data: dict, fingerprint: list) -> dict[str, list[PluginInfo]] | None:
+    if data.get("fingerprint") != fingerprint or not isinstance(data.get("groups"), dict):
+        return None
+    try:
+        return {group: [PluginInfo(name, dist, version, CachedEntryPoint(name, value, group))
+                        for name, value, dist, version in data["groups"].get(group, [])] for group in INDEXED}
+    except (TypeError, ValueError):  # a file of another shape: scan
+        return None
+
+
+def _index(*, scan: bool = True, fresh: bool = False) -> dict[str, list[PluginInfo]] | None:
+    """fink's entry points: this process's last answer or the start-up cache while the installed distributions
+    are unchanged, else one scan (stored for the next run). ``scan=False``: None instead of scanning;
+    ``fresh=True``: always scan. With the cache off, every call scans."""
+    from .diskcache import JsonCache, environment_fingerprint
+    cache = JsonCache("entry-points")
+    if not cache.enabled:  # FINK_NO_STARTUP_CACHE: every look-up scans, as without any cache
+        return _scan(INDEXED) if scan else None
+    fingerprint = environment_fingerprint()
+    if not fresh and _INDEX and _INDEX[0] == fingerprint:
+        return _INDEX[1]
+    groups = None if fresh else _from_cache(cache.load(), fingerprint)
+    if groups is None:
+        if not scan:
+            return None
+        groups = _scan(INDEXED)
+        rows = {group: [[i.name, i.entry_point.value, i.dist, i.version] for i in infos]
+                for group, infos in groups.items()}
+        cache.save({"fingerprint": fingerprint, "groups": rows})
+    _INDEX[:] = [fingerprint, groups]
+    return groups
+
+
+def discover_groups(*groups: str) -> dict[str, list[PluginInfo]]:
+    """The installed entry points of each of ``groups`` in a fixed order, from at most ONE scan of the installed
+    distributions (a scan reads every distribution's metadata: ~0.1 s CPU on a full environment); fink's own
+    groups come from the start-up cache while the installed distributions are unchanged."""
+    if all(group in INDEXED for group in groups):
+        index = _index()
+        assert index is not None
+        return {group: index[group] for group in groups}
+    return _scan(groups)
 
 
 def discover(group: str) -> list[PluginInfo]:
@@ -74,8 +156,13 @@ def discover(group: str) -> list[PluginInfo]:
 def find_tool(name: str) -> PluginInfo | None:
     """The tool ``name`` of group ``fink.tools``, without scanning every distribution when it can be avoided.
 
-    A tool is nearly always shipped by the distribution ``fink-<name>``: its metadata alone is read first. Only a
-    tool from another distribution (a third-party tool) costs the full scan."""
+    The start-up cache answers when it is current. Else a tool is nearly always shipped by the distribution
+    ``fink-<name>``: its metadata alone is read first. Only a tool from another distribution (a third-party tool)
+    costs the full scan."""
+    cached = _index(scan=False)
+    if cached is not None:
+        return next((info for info in cached[TOOLS_GROUP] if info.name == name), None)
+    import importlib.metadata as md
     try:
         dist = md.distribution(f"fink-{name}")
     except (md.PackageNotFoundError, ValueError):
@@ -86,9 +173,19 @@ def find_tool(name: str) -> PluginInfo | None:
     return next((info for info in discover(TOOLS_GROUP) if info.name == name), None)
 
 
+def _stale(info: PluginInfo) -> bool:
+    """``info`` came from the start-up cache: a failure to load it may mean the cache missed a change."""
+    return bool(getattr(info.entry_point, "cached", False))
+
+
 def load_tool(name: str) -> Any:
     """Import and return the :class:`fink.tool.Tool` registered as ``name``."""
     info = find_tool(name)
+    if info is not None and _stale(info):
+        try:
+            return info.entry_point.load()
+        except Exception:
+            info = next((i for i in _index(fresh=True)[TOOLS_GROUP] if i.name == name), None)  # type: ignore[index]
     if info is None:
         raise UsageError(f"Tool '{name}' is not installed.",
                          hint=f"Install it with `pip install fink-{name}`; `fink version` lists the installed tools.")
@@ -113,7 +210,13 @@ def _load_one(info: PluginInfo) -> LoadedPlugin:
 
 
 def load_plugins(group: str = PLUGINS_GROUP) -> list[LoadedPlugin]:
-    loaded = [_load_one(info) for info in discover(group)]
+    infos = discover(group)
+    try:
+        loaded = [_load_one(info) for info in infos]
+    except PluginError:
+        if not any(_stale(info) for info in infos):
+            raise
+        loaded = [_load_one(info) for info in _index(fresh=True)[group]]  # type: ignore[index]
     _KEEP.extend(p.module for p in loaded if p.module not in _KEEP)
     return loaded
 

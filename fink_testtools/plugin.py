@@ -25,6 +25,9 @@ from .moto_server import AWS_TEST_ENV, MotoServer
 
 # nothing a test runs may reach the internet: no PyPI update check, no real AWS endpoint
 os.environ.setdefault("FINK_NO_UPDATE_CHECK", "1")
+# every test sees the installed distributions and its config as they are, not a previous run's cached view of them
+# (tests of the start-up cache switch it on with their own cache folder)
+os.environ.setdefault("FINK_NO_STARTUP_CACHE", "1")
 
 
 def pytest_configure(config: Any) -> None:

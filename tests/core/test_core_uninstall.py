@@ -1,6 +1,7 @@
 """`pip uninstall fink-say-hello` removes the plugin from `fink version` and from the lifecycle; reinstalling
-brings it back. Done for real with pip in a fresh virtual environment holding wheels of this checkout (the
-third-party dependencies come from the test run's environment through a .pth file, nothing is downloaded)."""
+brings it back, also through the start-up cache of the runs before. Done for real with pip in a fresh virtual
+environment holding wheels of this checkout (the third-party dependencies come from the test run's environment
+through a .pth file, nothing is downloaded)."""
 import json
 import os
 import subprocess
@@ -37,8 +38,10 @@ def venv(tmp_path, wheelhouse):
 
 
 def run(root, *args, cwd):
-    env = {**os.environ, "FINK_NO_UPDATE_CHECK": "1", "ENV": "dev"}
+    """Runs with the start-up cache on (fink.diskcache): each pip change below must be seen through it."""
+    env = {**os.environ, "FINK_NO_UPDATE_CHECK": "1", "ENV": "dev", "XDG_CACHE_HOME": str(Path(cwd) / "cache")}
     env.pop("PYTHONPATH", None)
+    env.pop("FINK_NO_STARTUP_CACHE", None)
     return subprocess.run([str(root / "bin" / "fink"), *args], capture_output=True, text=True, env=env, cwd=cwd)
 
 
@@ -48,6 +51,7 @@ def test_uninstall_removes_the_plugin_and_reinstall_brings_it_back(venv, tmp_pat
     installed = run(root, "version", cwd=tmp_path)
     assert " * fink.say-hello version 1.0.0" in installed.stdout, installed.stderr
     assert "MoinMoin" in run(root, "config", cwd=tmp_path).stderr
+    assert list((tmp_path / "cache" / "fink").glob("entry-points-*.json"))  # what the next runs could reuse
 
     pip("uninstall", "-y", "fink-say-hello")
     gone = run(root, "version", cwd=tmp_path)

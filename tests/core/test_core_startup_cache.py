@@ -1,0 +1,262 @@
+"""The start-up cache (fink.diskcache): a run reuses the previous run's list of tools and plugins, parsed schemas and
+"this config section is valid" answers, and never an answer that is out of date: installing, removing or changing
+a distribution rescans, a changed schema file is parsed again, a changed config is validated again.
+
+A fake distribution (a ``*.dist-info`` folder with its entry points and a module) in a folder put on ``sys.path``
+stands for ``pip install`` in-process; tests/core/test_core_uninstall.py does it for real with pip."""
+import importlib.metadata as md
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from fink import config, diskcache, plugins
+from fink.config import SectionSchema, load_schema, validate_sections
+from fink.errors import ConfigError
+from fink.plugins import PLUGINS_GROUP, TOOLS_GROUP, discover, load_plugins
+
+PLUGIN_MODULE = "def register():\n    pass\n\n\ndef deregister():\n    pass\n"
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    """The start-up cache switched on, in a folder of its own, with nothing of it in this process."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv(diskcache.DISABLE_ENV, raising=False)
+    monkeypatch.setattr(plugins, "_INDEX", [])
+    monkeypatch.setattr(config, "_DISK", [])
+    monkeypatch.setattr(config, "_SCHEMAS", {})
+    return tmp_path / "cache" / "fink"
+
+
+def new_process(monkeypatch):
+    """What a new process starts from: the cache files, nothing in memory."""
+    monkeypatch.setattr(plugins, "_INDEX", [])
+    monkeypatch.setattr(config, "_DISK", [])
+    monkeypatch.setattr(config, "_SCHEMAS", {})
+
+
+@pytest.fixture
+def scans(monkeypatch):
+    counted = []
+    real = md.entry_points
+    monkeypatch.setattr(md, "entry_points", lambda *a, **k: counted.append(1) or real(*a, **k))
+    return counted
+
+
+@pytest.fixture
+def site(tmp_path, monkeypatch):
+    """An empty folder on sys.path where fake distributions get "installed"."""
+    folder = tmp_path / "site"
+    folder.mkdir()
+    monkeypatch.syspath_prepend(str(folder))
+    return folder
+
+
+def install(site, name, version="1.0", module_text=PLUGIN_MODULE, entry=None):
+    module = name.replace("-", "_")
+    (site / f"{module}.py").write_text(module_text)
+    meta = site / f"{module}-{version}.dist-info"
+    meta.mkdir()
+    (meta / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+    (meta / "entry_points.txt").write_text(entry or f"[fink.plugins]\n{module} = {module}\n")
+    return meta
+
+
+def names(group=PLUGINS_GROUP):
+    return [(info.dist, info.name, info.version) for info in discover(group)]
+
+
+def everything():
+    return {g: [(i.name, i.dist, i.version, i.entry_point.value) for i in discover(g)]
+            for g in (TOOLS_GROUP, PLUGINS_GROUP)}
+
+
+def test_second_run_reuses_the_entry_points_without_a_scan(cache, scans, monkeypatch):
+    first = everything()
+    assert len(scans) == 1 and ("fink-say-hello", "say_hello") in {(d, n) for n, d, _, _ in first[PLUGINS_GROUP]}
+    new_process(monkeypatch)
+    assert everything() == first and len(scans) == 1
+    cached = next(i for i in discover(TOOLS_GROUP) if i.name == "cloud")
+    real = next(ep for ep in md.entry_points(group=TOOLS_GROUP) if ep.name == "cloud")
+    assert cached.entry_point.load() is real.load()
+    assert (cached.entry_point.module, cached.entry_point.attr) == (real.module, real.attr)
+
+
+def test_installing_removing_and_upgrading_a_plugin_is_seen_by_the_next_run(cache, site, scans, monkeypatch):
+    assert ("fink-fake", "fink_fake", "1.0") not in names()
+    meta = install(site, "fink-fake")
+    new_process(monkeypatch)
+    assert ("fink-fake", "fink_fake", "1.0") in names()
+    assert "fink_fake" in [p.info.name for p in load_plugins()]
+
+    (meta / "entry_points.txt").write_text("[fink.plugins]\nrenamed = fink_fake\n")  # rewritten in place
+    new_process(monkeypatch)
+    assert ("fink-fake", "renamed", "1.0") in names() and ("fink-fake", "fink_fake", "1.0") not in names()
+
+    shutil.rmtree(meta)  # pip uninstall
+    install(site, "fink-fake", version="2.0")  # ... and install another version
+    new_process(monkeypatch)
+    assert ("fink-fake", "fink_fake", "2.0") in names()
+    scanned = len(scans)
+    new_process(monkeypatch)
+    names()
+    assert len(scans) == scanned  # unchanged again: from the cache
+
+
+def test_same_process_sees_a_plugin_installed_after_its_first_look(cache, site):
+    before = names()
+    install(site, "fink-late")
+    assert names() == sorted(before + [("fink-late", "fink_late", "1.0")], key=lambda n: (n[0].lower(), n[1]))
+
+
+def test_cached_plugin_that_no_longer_imports_is_looked_up_again(cache, scans, monkeypatch):
+    """A change the fingerprint cannot see (say, a module deleted by hand): the plugin that fails to load from the
+    cache is looked up in a fresh scan, which decides."""
+    real = [p.info.name for p in load_plugins()]
+    path = next(cache.glob("entry-points-*.json"))
+    state = json.loads(path.read_text())
+    state["groups"][PLUGINS_GROUP].append(["ghost", "fink_ghost_module_gone", "fink-ghost", "1.0"])
+    path.write_text(json.dumps(state))
+    new_process(monkeypatch)
+    assert "ghost" in [info.name for info in discover(PLUGINS_GROUP)]  # the cache believes in it
+    assert [p.info.name for p in load_plugins()] == real
+    assert "ghost" not in [info.name for info in discover(PLUGINS_GROUP)]  # and the fresh scan replaced it
+
+
+def test_cache_off_scans_every_time(cache, scans, monkeypatch):
+    monkeypatch.setenv(diskcache.DISABLE_ENV, "1")
+    discover(PLUGINS_GROUP), discover(PLUGINS_GROUP)
+    assert len(scans) == 2 and not cache.exists()
+
+
+def test_unreadable_cache_is_ignored(cache, scans, monkeypatch):
+    cache.mkdir(parents=True)
+    first = names()
+    for path in cache.glob("entry-points-*.json"):
+        path.write_text("{not json")
+    new_process(monkeypatch)
+    assert names() == first and len(scans) == 2
+
+
+# ---- schemas and validation ---------------------------------------------------------------------------------------
+SCHEMA_YAML = "type: object\nproperties:\n  name: {type: string}\n  size: {type: integer, default: 3}\n" \
+              "additionalProperties: false\n"
+
+
+@pytest.fixture
+def schema_file(tmp_path, monkeypatch):
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "cachedschema.py").write_text("")
+    (package / "schema.yaml").write_text(SCHEMA_YAML)
+    monkeypatch.syspath_prepend(str(package))
+    return package / "schema.yaml"
+
+
+@pytest.fixture
+def parses(monkeypatch):
+    counted = []
+    real = config.yaml_load
+    monkeypatch.setattr(config, "yaml_load", lambda text: counted.append(1) or real(text))
+    return counted
+
+
+def test_schema_is_parsed_once_until_the_file_changes(cache, schema_file, parses, monkeypatch):
+    first = load_schema("cachedschema", "schema.yaml")
+    new_process(monkeypatch)
+    assert load_schema("cachedschema", "schema.yaml") == first and len(parses) == 1
+    schema_file.write_text(SCHEMA_YAML.replace("default: 3", "default: 4"))
+    new_process(monkeypatch)
+    assert load_schema("cachedschema", "schema.yaml")["properties"]["size"]["default"] == 4 and len(parses) == 2
+
+
+@pytest.fixture
+def validations(monkeypatch):
+    counted = []
+    real = config.validation_errors
+    monkeypatch.setattr(config, "validation_errors", lambda *a: counted.append(a[0]) or real(*a))
+    return counted
+
+
+SECTION = SectionSchema(("s",), {"type": "object", "properties": {"a": {"type": "array"}}}, "test")
+
+
+def test_valid_section_is_not_validated_again_until_it_changes(cache, validations, monkeypatch):
+    validate_sections({"s": {"a": [1]}}, [SECTION], remember=True)
+    new_process(monkeypatch)
+    validate_sections({"s": {"a": [1]}}, [SECTION], remember=True)
+    assert validations == [{"a": [1]}]
+    validate_sections({"s": {"a": [2]}}, [SECTION], remember=True)
+    assert validations == [{"a": [1]}, {"a": [2]}]
+
+
+def test_invalid_section_reports_its_errors_every_time(cache, validations, monkeypatch):
+    for _ in range(2):
+        new_process(monkeypatch)
+        with pytest.raises(ConfigError, match="s.a: 'x' is not of type 'array'"):
+            validate_sections({"s": {"a": "x"}}, [SECTION], remember=True)
+    assert len(validations) == 2
+
+
+def test_value_that_is_not_plain_json_is_always_validated(cache, validations, monkeypatch):
+    """A tuple has the same JSON text as a list, but jsonschema does not take it for an array."""
+    validate_sections({"s": {"a": [1]}}, [SECTION], remember=True)
+    new_process(monkeypatch)
+    with pytest.raises(ConfigError, match=r"s.a: \(1,\) is not of type 'array'"):
+        validate_sections({"s": {"a": (1,)}}, [SECTION], remember=True)
+
+
+def test_nothing_is_remembered_without_remember(cache, validations, monkeypatch):
+    validate_sections({"s": {"a": [1]}}, [SECTION])
+    new_process(monkeypatch)
+    validate_sections({"s": {"a": [1]}}, [SECTION])
+    assert len(validations) == 2 and not list(cache.glob("config-*.json"))
+
+
+def test_secrets_are_never_part_of_the_memo(cache, temp_folder, run_cli, monkeypatch):
+    """A run that registered a secret validates without the memo: not even a digest of it goes to disk."""
+    from fink.ui import UI
+    (temp_folder / "fink_dev.json").write_text(json.dumps({"cloud": {"stack": {"StackName": "s"}}}))
+    real_init = UI.__init__
+
+    def with_secret(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        self.secrets.add("hunter22")
+
+    monkeypatch.setattr(UI, "__init__", with_secret)
+    assert run_cli("fink", "config", "cloud", env={"ENV": "dev"}).exit_code == 0
+    memo = lambda: json.loads(next(cache.glob("config-*.json")).read_text())["valid"]  # noqa: E731
+    assert memo() == []
+    monkeypatch.setattr(UI, "__init__", real_init)
+    assert run_cli("fink", "config", "cloud", env={"ENV": "dev"}).exit_code == 0
+    assert len(memo()) >= 1
+
+
+# ---- a real second process ----------------------------------------------------------------------------------------
+PROBE = """
+import sys
+from fink.cli import dispatch_fink
+code = dispatch_fink(["config", "cloud"])
+print("HEAVY", sorted(m for m in ("jsonschema", "yaml") if m in sys.modules), file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def test_second_run_of_an_unchanged_config_imports_neither_yaml_nor_jsonschema(tmp_path):
+    import os
+    (tmp_path / "fink_dev.json").write_text(json.dumps({"cloud": {"stack": {"StackName": "s"}}}))
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "ENV": "dev"}
+    env.pop(diskcache.DISABLE_ENV, None)
+    runs = [subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, cwd=tmp_path, env=env,
+                           timeout=60) for _ in range(2)]
+    assert [r.returncode for r in runs] == [0, 0], runs[0].stderr
+    assert runs[0].stdout == runs[1].stdout and json.loads(runs[1].stdout)["stack"]["StackName"] == "s"
+    assert "HEAVY ['jsonschema', 'yaml']" in runs[0].stderr
+    assert "HEAVY []" in runs[1].stderr
+    (tmp_path / "fink_dev.json").write_text(json.dumps({"cloud": {"stack": {"StackName": 5}}}))
+    bad = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, cwd=tmp_path, env=env,
+                         timeout=60)
+    assert bad.returncode != 0 and "cloud.stack.StackName: 5 is not of type 'string'" in bad.stderr
