@@ -6,9 +6,9 @@ validation (the user's values win); validation reports *all* errors at once, eac
 Cost rules: YAML is parsed with libyaml's C loader where PyYAML has it (:func:`yaml_load`); each schema file is
 parsed once per process and each schema's compiled validator is built once per process. Cached schemas are shared:
 treat what :func:`load_schema` returns as read-only. Across processes, the start-up cache (:mod:`fink.diskcache`)
-keeps each parsed schema (keyed on the file's modification time and size) and the digests of the (schema, section)
-pairs that validated without an error, so an unchanged config is not validated again and neither PyYAML nor
-jsonschema is imported; the memo is dropped whenever an installed distribution changes (jsonschema included).
+keeps each parsed schema (keyed on the file's modification time and size), so PyYAML is imported only when a
+schema file changed. A valid section is recognised by :func:`fink.schema_check.surely_valid`; jsonschema is
+imported, and its validator built, only to word the errors of an invalid one.
 """
 from __future__ import annotations
 
@@ -25,7 +25,6 @@ __all__ = ["SectionSchema", "deep_merge", "schema_file", "load_schema", "fill_de
 _SCHEMAS: dict[Path, dict[str, Any]] = {}         # schema file -> parsed schema (parsed once per process)
 _VALIDATORS: dict[int, tuple[Any, Any]] = {}       # id(schema) -> (schema, its compiled validator)
 _DISK: list[Any] = []                              # [JsonCache, its content] once read in this process
-_MEMO_LIMIT = 64                                   # digests of valid (schema, section) pairs kept on disk
 
 
 @dataclass(frozen=True)
@@ -103,16 +102,15 @@ def load_schema(anchor: str, resource: str) -> dict[str, Any]:
 
 # ---- the start-up cache (see fink.diskcache) ----------------------------------------------------------------------
 def _disk() -> dict[str, Any]:
-    """The config part of the start-up cache, read once per process; emptied when the installed distributions
-    changed since it was written (a new jsonschema may judge differently)."""
+    """The config part of the start-up cache (parsed schemas), read once per process; emptied when the installed
+    distributions changed since it was written."""
     from .diskcache import JsonCache, environment_fingerprint
     cache = JsonCache("config")
     if not _DISK or (_DISK[0].path, _DISK[0].enabled) != (cache.path, cache.enabled):
         fingerprint = environment_fingerprint() if cache.enabled else None
         data = cache.load()
-        if data.get("fingerprint") != fingerprint or not isinstance(data.get("schemas"), dict) \
-                or not isinstance(data.get("valid"), list):
-            data = {"fingerprint": fingerprint, "schemas": {}, "valid": []}
+        if data.get("fingerprint") != fingerprint or not isinstance(data.get("schemas"), dict):
+            data = {"fingerprint": fingerprint, "schemas": {}}
         _DISK[:] = [cache, data]
     return _DISK[1]
 
@@ -149,8 +147,8 @@ def _disk_enabled() -> bool:
 
 
 def _json_exact(value: Any) -> bool:
-    """``value`` is made of JSON's own types only (no tuple, set, subclass, non-string key or NaN), so its JSON
-    text stands for it exactly: validating the text's value is validating ``value``."""
+    """``value`` is made of JSON's own types only (no tuple, set, subclass, non-string key or NaN), so it is
+    stored and read back unchanged."""
     kind = type(value)
     if kind is dict:
         return all(type(k) is str and _json_exact(v) for k, v in value.items())
@@ -159,16 +157,6 @@ def _json_exact(value: Any) -> bool:
     if kind is float:
         return value == value and value not in (float("inf"), float("-inf"))
     return kind in (str, int, bool) or value is None
-
-
-def _digest(instance: Any, schema: Mapping[str, Any]) -> str | None:
-    """The memo key of validating ``instance`` against ``schema``, or None when either is not plain JSON."""
-    if not (_json_exact(instance) and _json_exact(schema)):
-        return None
-    import hashlib
-    import json
-    text = json.dumps([schema, instance], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _resolve(node: Mapping[str, Any], root: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -244,17 +232,16 @@ def _validator(schema: Mapping[str, Any]) -> Any:
 
 def validation_errors(instance: Any, schema: Mapping[str, Any], prefix: str) -> list[str]:
     """Every schema violation of ``instance`` as ``path: message`` lines, sorted by path."""
+    from .schema_check import surely_valid
+    if surely_valid(instance, schema):  # the common case, without importing jsonschema
+        return []
     validator = _validator(schema)
     errors = sorted(validator.iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path])
     return [_format_error(prefix, e) for e in errors]
 
 
-def validate_sections(config: Mapping[str, Any], schemas: Iterable[SectionSchema], *, remember: bool = False) -> None:
-    """Validate each present section (unless its ``defaults.validate`` is false); raise all errors at once.
-
-    ``remember``: use the start-up cache's memo of valid sections (a section found there is valid without
-    validating it; a section that validates without an error is added). Only for configs without secret values:
-    not even a digest of a secret is written to disk."""
+def validate_sections(config: Mapping[str, Any], schemas: Iterable[SectionSchema]) -> None:
+    """Validate each present section (unless its ``defaults.validate`` is false); raise all errors at once."""
     problems: list[str] = []
     for section in schemas:
         instance = get_path(config, section.path)
@@ -262,20 +249,8 @@ def validate_sections(config: Mapping[str, Any], schemas: Iterable[SectionSchema
             continue
         if isinstance(instance, Mapping) and get_path(instance, ("defaults", "validate")) is False:
             continue
-        problems.extend(_validate_section(instance, section, remember and _disk_enabled()))
+        problems.extend(validation_errors(instance, section.schema, section.dotted))
     if problems:
         count = f"{len(problems)} error{'s' if len(problems) > 1 else ''}"
         raise ConfigError(f"Configuration is invalid ({count}):\n" + "\n".join(f"  {p}" for p in problems),
                           hint="Fix the values above in your fink_<env> config file.")
-
-
-def _validate_section(instance: Any, section: SectionSchema, remember: bool) -> list[str]:
-    digest = _digest(instance, section.schema) if remember else None
-    valid = _disk()["valid"] if digest else []
-    if digest in valid:
-        return []
-    problems = validation_errors(instance, section.schema, section.dotted)
-    if digest and not problems:
-        valid[:] = [d for d in valid if d != digest][-(_MEMO_LIMIT - 1):] + [digest]
-        _save_disk()
-    return problems

@@ -186,7 +186,7 @@ def _steps(run: Run, plugins: list[LoadedPlugin], context: dict, config: dict, h
     _send(sig.config_validation_init, (context, config), hooks)
     _check_tool_section(config, context, run)
     _check_keys(config, run, plugins)
-    validate_sections(config, _sections_to_validate(run, plugins, config), remember=not run.ui.secrets)
+    validate_sections(config, _sections_to_validate(run, plugins, config))
     _send(sig.config_validation_finalized, (context, config), hooks)
     if run.command in tool.bundle_commands:
         _send(sig.bundle_pre, (context, config), hooks)
