@@ -120,7 +120,10 @@ class AWSClient:
     def session(self) -> Any:
         if self._session is None:
             import botocore.session
+
+            from .aws_loader import install
             self._session = botocore.session.get_session()
+            install(self._session)  # finds a service's model without walking every service's folder
         return self._session
 
     @property
