@@ -15,13 +15,14 @@ work. Nothing secret is written. ``FINK_NO_STARTUP_CACHE=1`` switches the caches
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
-__all__ = ["JsonCache", "cache_dir", "enabled", "environment_fingerprint", "DISABLE_ENV"]
+__all__ = ["JsonCache", "cache_dir", "enabled", "environment_fingerprint", "one_environment", "DISABLE_ENV"]
 
 DISABLE_ENV = "FINK_NO_STARTUP_CACHE"
 
@@ -65,11 +66,31 @@ def _entry_fingerprint(entry: str) -> list:
     return [entry, found]
 
 
+_PINNED: list[list] = []  # the fingerprint taken at the start of the current run (see one_environment)
+
+
 def environment_fingerprint() -> list:
     """What decides which distributions (and which entry points) ``importlib.metadata`` finds: the interpreter,
     ``sys.path`` and the metadata of every distribution on it. Costs a listing of each ``sys.path`` folder and a
-    few hundred ``stat`` calls (well under a millisecond), instead of reading every distribution's metadata."""
+    few hundred ``stat`` calls (about a millisecond), instead of reading every distribution's metadata. Inside
+    :func:`one_environment`, the fingerprint taken first."""
+    if _PINNED:
+        return _PINNED[0]
     return [sys.executable, sys.version, [_entry_fingerprint(entry) for entry in sys.path]]
+
+
+@contextlib.contextmanager
+def one_environment() -> Iterator[None]:
+    """One run sees the installed distributions as they were when it started: the fingerprint is taken once
+    (a run looks at it for its plugins, its tools and its schemas)."""
+    if _PINNED:  # nested: the outer run's view
+        yield
+        return
+    _PINNED.append(environment_fingerprint())
+    try:
+        yield
+    finally:
+        _PINNED.clear()
 
 
 class JsonCache:

@@ -132,6 +132,12 @@ def _send(signal: Any, payload: Any, hooks: HookSet) -> None:
 
 def run_lifecycle(run: Run) -> int:
     """Run the lifecycle for ``run``; returns the command's exit code or raises a FinkError/GracefulExit."""
+    from .diskcache import one_environment
+    with one_environment():  # the installed distributions as they are now, fingerprinted once (fink.diskcache)
+        return _run_lifecycle(run)
+
+
+def _run_lifecycle(run: Run) -> int:
     plugins = load_plugins(PLUGINS_GROUP)
     context: dict[str, Any] = {
         "version": __version__, "command": run.command, "env": run.env, "tool": run.tool.name,

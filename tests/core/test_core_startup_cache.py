@@ -202,3 +202,12 @@ def test_second_run_imports_neither_yaml_nor_jsonschema(tmp_path):
     bad = run()
     assert bad.returncode != 0 and "cloud.stack.StackName: 5 is not of type 'string'" in bad.stderr
     assert "HEAVY ['jsonschema']" in bad.stderr
+
+
+def test_one_run_fingerprints_the_installed_distributions_once(cache, temp_folder, run_cli, monkeypatch):
+    (temp_folder / "fink_dev.json").write_text(json.dumps({"cloud": {"stack": {"StackName": "s"}}}))
+    looked = []
+    real = diskcache._entry_fingerprint
+    monkeypatch.setattr(diskcache, "_entry_fingerprint", lambda entry: looked.append(entry) or real(entry))
+    assert run_cli("fink", "config", "cloud", env={"ENV": "dev"}).exit_code == 0
+    assert sorted(looked) == sorted(sys.path)  # plugins, tools and schemas: one look at each sys.path entry
