@@ -211,3 +211,16 @@ def test_one_run_fingerprints_the_installed_distributions_once(cache, temp_folde
     monkeypatch.setattr(diskcache, "_entry_fingerprint", lambda entry: looked.append(entry) or real(entry))
     assert run_cli("fink", "config", "cloud", env={"ENV": "dev"}).exit_code == 0
     assert sorted(looked) == sorted(sys.path)  # plugins, tools and schemas: one look at each sys.path entry
+
+
+def test_unwritable_cache_folder_changes_nothing(tmp_path, temp_folder, run_cli, monkeypatch):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder would be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    monkeypatch.delenv(diskcache.DISABLE_ENV, raising=False)
+    new_process(monkeypatch)
+    (temp_folder / "fink_dev.json").write_text(json.dumps({"cloud": {"stack": {"StackName": "s"}}}))
+    for _ in range(2):
+        result = run_cli("fink", "config", "cloud", env={"ENV": "dev"})
+        assert result.exit_code == 0 and json.loads(result.stdout)["stack"]["StackName"] == "s", result.stderr
+    assert blocked.read_text() == "a file where the cache folder would be"
