@@ -13,7 +13,7 @@ import contextlib
 import os
 import sys
 import traceback
-from typing import TYPE_CHECKING, Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, NoReturn, Sequence
 
 from . import __version__
 from .errors import ConfigError, ExitCode, FinkError, GracefulExit
@@ -23,7 +23,7 @@ from .ui import UI, MaskingFilter, MaskingStream
 if TYPE_CHECKING:
     import logging
 
-__all__ = ["run", "tool_main", "main", "load_tool", "version_lines", "FINK_TOOL"]
+__all__ = ["run", "tool_main", "main", "exit_process", "load_tool", "version_lines", "FINK_TOOL"]
 
 FINK_DOC = """Usage:
         fink config [<tool>] [-v]
@@ -289,16 +289,29 @@ def _print_call_summary(awsclient: Any, ui: UI) -> None:
         ui.info(f"  {name}: {count}")
 
 
+def exit_process(code: int) -> NoReturn:
+    """End the process with ``code`` (console scripts only: never in a process that goes on running).
+
+    What a run leaves behind (botocore's service models and endpoint table, the templates: hundreds of thousands
+    of objects) is frozen out of the garbage collector first: the interpreter's final collections would walk it
+    all for about 45 ms CPU, a fifth of a `cloud deploy`. Everything else about the exit stays as it is: atexit
+    handlers and logging's flush run, the standard streams are flushed, objects are freed and finalised as their
+    references go; only garbage in reference cycles is left to the end of the process without its finaliser."""
+    import gc
+    gc.freeze()
+    sys.exit(code)
+
+
 def tool_main(tool: Tool | str) -> None:
     """Console-script entry of a tool (``cloud``, ``code``, ``lambda``, ``api``): its script hands its own ``Tool``
     in, so no entry point is looked up (a name still works, at the cost of that look-up)."""
-    sys.exit(run(tool))
+    exit_process(run(tool))
 
 
 def main() -> None:
     """Console-script entry of ``fink``: ``fink <tool> <args>`` runs the tool, else fink's own commands."""
     argv = sys.argv[1:]
-    sys.exit(dispatch_fink(argv))
+    exit_process(dispatch_fink(argv))
 
 
 def dispatch_fink(argv: Sequence[str], **kwargs: Any) -> int:
