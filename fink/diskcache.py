@@ -118,7 +118,8 @@ class JsonCache:
         """Replace the stored object atomically; a failure is ignored (the next run computes it again)."""
         if not self.enabled:
             return
-        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+        import threading
+        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
