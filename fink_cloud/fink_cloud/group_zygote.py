@@ -44,7 +44,7 @@ import tempfile
 import threading
 from typing import Any, Callable
 
-__all__ = ["PRELOAD", "SERVICES", "FORK_ENV", "fork_supported", "Zygote", "ForkedMember", "main"]
+__all__ = ["PRELOAD", "OPTIONAL", "ENTRY", "SERVICES", "FORK_ENV", "fork_supported", "Zygote", "ForkedMember", "main"]
 
 #: modules a ``cloud`` member imports on every run (the installed tools and plugins are added at run time)
 PRELOAD = ("fink.cli", "fink.lifecycle", "fink.hooks", "fink.config", "fink.awsclient", "fink.retrying",
@@ -53,6 +53,10 @@ PRELOAD = ("fink.cli", "fink.lifecycle", "fink.hooks", "fink.config", "fink.awsc
            "fink_cloud.stack_settings", "fink_cloud.template", "fink_cloud.group_member", "botocore.session",
            "botocore.client", "botocore.httpsession", "botocore.config", "botocore.waiter", "jsonschema", "yaml",
            "troposphere")
+#: preloaded only when installed (a member that needs one and lacks it fails on its own, as it would anyway)
+OPTIONAL = frozenset({"troposphere"})
+#: what a child runs: ``module:function``, called with the member's argv; returns the exit code
+ENTRY = "fink_cloud.group_member:main"
 #: botocore service models parsed once in the zygote (the ones ``cloud deploy`` and its plugins use)
 SERVICES = ("cloudformation", "s3", "ssm", "sts")
 #: ``FINK_GROUP_FORK=0`` starts every member as a plain ``python -m fink_cloud.group_member`` process
@@ -82,8 +86,9 @@ def _preload(modules: tuple[str, ...]) -> None:
     for name in modules:
         try:
             importlib.import_module(name)
-        except ImportError:  # an optional piece (troposphere without cloudformation.py users): the child imports it
-            pass
+        except ImportError:
+            if name not in OPTIONAL:
+                raise
     from fink import plugins
     found = plugins.discover_groups(plugins.TOOLS_GROUP, plugins.PLUGINS_GROUP)
     for info in found[plugins.PLUGINS_GROUP] + [t for t in found[plugins.TOOLS_GROUP] if t.name == "cloud"]:
@@ -126,6 +131,7 @@ class _Child:
 
     def __init__(self, request: dict, stderr_fd: int):
         self.argv, self.cwd, self.env = list(request["argv"]), request["cwd"], dict(request["env"])
+        self.entry = request.get("entry") or ENTRY
         self.stderr_fd = stderr_fd
 
     def become_member(self) -> None:
@@ -139,14 +145,14 @@ class _Child:
         sys.path[0] = os.getcwd()  # python -m puts the working folder first
         os.environ.clear()
         os.environ.update(self.env)
-        from . import group_member
-        sys.argv = [group_member.__file__, *self.argv]
+        module = sys.modules.get(self.entry.split(":")[0])
+        sys.argv = [getattr(module, "__file__", None) or self.entry, *self.argv]
         for stream in (sys.stdout, sys.stderr):  # the members' PYTHONUNBUFFERED
             stream.reconfigure(line_buffering=True, write_through=True)
 
     def run(self) -> int:
-        from . import group_member
-        return group_member.main(self.argv)
+        module, _, function = self.entry.partition(":")
+        return getattr(importlib.import_module(module), function)(self.argv)
 
 
 class _Server:
@@ -161,6 +167,7 @@ class _Server:
             _preload(preload)
         except BaseException as exc:  # noqa: BLE001 - whatever broke, the group falls back to subprocesses
             _send(self.sock, {"op": "failed", "reason": f"preloading failed: {type(exc).__name__}: {exc}"})
+            self._drain()
             return None
         for fd in (self.wake_r, self.wake_w):
             os.set_blocking(fd, False)
@@ -190,6 +197,19 @@ class _Server:
                 self._reap()
         finally:
             selector.close()
+
+    def _drain(self) -> None:
+        """Refuse requests until the group closes its end (ending now, with requests unread, could reset the
+        connection before the group has read why)."""
+        while True:
+            data, fds, _flags, _addr = socket.recv_fds(self.sock, _PACKET, 4)
+            for fd in fds:
+                os.close(fd)
+            if not data:
+                return
+            request = json.loads(data)
+            if request.get("op") == "start":
+                _send(self.sock, {"op": "error", "id": request.get("id"), "reason": "the zygote has failed"})
 
     def _handle(self, request: dict, fds: list[int]) -> _Child | None:
         op = request.get("op")
@@ -299,6 +319,8 @@ class ForkedMember:
         self._stderr = open(stderr_fd, encoding="utf-8", errors="replace")
         self._cond = threading.Condition()
         self._signals: list[int] = []
+        self._eof = threading.Event()
+        self._lost = False
         self.pid: int | None = None
         self.returncode: int | None = None
         self.cpu: float | None = None  # CPU seconds of the forked child, as its zygote reaped it
@@ -310,14 +332,25 @@ class ForkedMember:
     def stderr(self) -> Any:
         with self._cond:
             self._cond.wait_for(lambda: self.how != "pending")
-            return self.popen.stderr if self.how == "subprocess" else self._stderr
+            return self.popen.stderr if self.how == "subprocess" else self._lines()
+
+    def _lines(self) -> Any:
+        try:
+            yield from self._stderr
+        finally:
+            self._eof.set()
 
     def wait(self) -> int:
         with self._cond:
-            self._cond.wait_for(lambda: self.how == "subprocess" or self.returncode is not None)
-            if self.how != "subprocess":
-                return self.returncode  # type: ignore[return-value]
-        return self.popen.wait()
+            self._cond.wait_for(lambda: self.how == "subprocess" or self.returncode is not None or self._lost)
+            how, code = self.how, self.returncode
+        if how == "subprocess":
+            return self.popen.wait()
+        if code is None:  # lost: the member has ended when its stderr has
+            self._eof.wait()
+            code = self._code_from_result_file()
+            self.exited(code)
+        return code
 
     def send_signal(self, signum: int) -> None:
         with self._cond:
@@ -345,14 +378,18 @@ class ForkedMember:
             self._cond.notify_all()
 
     def lost(self) -> None:
-        """The zygote ended before it told this member's exit: the member still writes its own exit code into
-        its result file; a member that could not (killed) counts as failed."""
+        """The zygote ended before it told this member's exit: when the member's stderr ends, its exit code is
+        read from its result file (every member writes one); a member that could not (killed) counts as failed."""
+        with self._cond:
+            self._lost = True
+            self._cond.notify_all()
+
+    def _code_from_result_file(self) -> int:
         try:
             with open(self._result_path, encoding="utf-8") as fh:
-                code = int(json.load(fh).get("exit_code", 1))
-        except (OSError, ValueError, TypeError):
-            code = 1
-        self.exited(code)
+                return int(json.load(fh).get("exit_code", 1))
+        except (OSError, ValueError, TypeError, AttributeError):
+            return 1
 
     def fall_back(self) -> None:
         """The zygote did not start this member: start it as a plain subprocess."""
@@ -387,8 +424,9 @@ class Zygote:
 
     ``debug`` receives one line saying how members start (forked, or why as subprocesses)."""
 
-    def __init__(self, debug: Callable[[str], None] = lambda text: None, preload: tuple[str, ...] = PRELOAD):
-        self._debug = debug
+    def __init__(self, debug: Callable[[str], None] = lambda text: None, preload: tuple[str, ...] = PRELOAD,
+                 entry: str = ENTRY):
+        self._debug, self.entry = debug, entry
         self._lock = threading.Lock()
         self._members: dict[int, ForkedMember] = {}   # request id -> member, until it has a pid
         self._by_pid: dict[int, ForkedMember] = {}
@@ -433,7 +471,7 @@ class Zygote:
             self._members[request_id] = member
         env = {**os.environ, RESULT_ENV: result_path, "PYTHONUNBUFFERED": "1"}
         request = {"op": "start", "id": request_id, "argv": list(job.argv), "cwd": os.path.join(root, job.folder),
-                   "env": env}
+                   "env": env, "entry": self.entry}
         try:
             _send(self.sock, request, (write_end,))
         except OSError as exc:
@@ -510,7 +548,8 @@ class Zygote:
             elif op == "error":
                 with self._lock:
                     member = self._members.pop(message.get("id"), None)
-                self._debug(f"A group member starts as a separate process: {message.get('reason')}.")
+                if self.failed is None:
+                    self._debug(f"A group member starts as a separate process: {message.get('reason')}.")
                 if member is not None:
                     member.fall_back()
             elif op == "exit":
