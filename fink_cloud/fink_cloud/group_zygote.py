@@ -47,12 +47,13 @@ from typing import Any, Callable
 __all__ = ["PRELOAD", "OPTIONAL", "ENTRY", "SERVICES", "FORK_ENV", "fork_supported", "Zygote", "ForkedMember", "main"]
 
 #: modules a ``cloud`` member imports on every run (the installed tools and plugins are added at run time)
-PRELOAD = ("fink.cli", "fink.lifecycle", "fink.hooks", "fink.config", "fink.awsclient", "fink.retrying",
-           "fink.servicediscovery", "fink.render", "fink_cloud.cli", "fink_cloud.commands", "fink_cloud.deployer",
-           "fink_cloud.cfn", "fink_cloud.events", "fink_cloud.params", "fink_cloud.review",
-           "fink_cloud.stack_settings", "fink_cloud.template", "fink_cloud.group_member", "botocore.session",
-           "botocore.client", "botocore.httpsession", "botocore.config", "botocore.waiter", "jsonschema", "yaml",
-           "troposphere")
+PRELOAD = ("fink.cli", "fink.lifecycle", "fink.hooks", "fink.config", "fink.config_keys", "fink.legacy_config",
+           "fink.loaders", "fink.checkpoints", "fink.awsclient", "fink.retrying", "fink.servicediscovery",
+           "fink.render", "fink_cloud.cli", "fink_cloud.commands", "fink_cloud.deployer", "fink_cloud.cfn",
+           "fink_cloud.events", "fink_cloud.params", "fink_cloud.review", "fink_cloud.stack_settings",
+           "fink_cloud.template", "fink_cloud.group_member", "botocore.session", "botocore.client",
+           "botocore.httpsession", "botocore.config", "botocore.waiter", "jsonschema", "yaml", "docopt", "difflib",
+           "encodings.idna", "troposphere")
 #: preloaded only when installed (a member that needs one and lacks it fails on its own, as it would anyway)
 OPTIONAL = frozenset({"troposphere"})
 #: what a child runs: ``module:function``, called with the member's argv; returns the exit code
