@@ -64,6 +64,8 @@ SERVICES = ("cloudformation", "s3", "ssm", "sts")
 FORK_ENV = "FINK_GROUP_FORK"
 
 _PACKET = 1 << 20
+#: in a forked member: the modules it got from the zygote (what it imports beyond these, it pays for itself)
+MODULES_AT_FORK: frozenset[str] = frozenset()
 
 
 def fork_supported(environ: Any = None) -> bool:
@@ -274,6 +276,8 @@ def main(argv: list[str] | None = None) -> int:
     child = _Server(sock).serve(preload)
     if child is None:
         return 0
+    global MODULES_AT_FORK
+    MODULES_AT_FORK = frozenset(sys.modules)
     child.become_member()
     code = 1
     try:

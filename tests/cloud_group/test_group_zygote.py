@@ -176,3 +176,47 @@ def test_a_signal_sent_before_the_member_has_a_pid_is_delivered_when_it_has_one(
 
 def test_fork_can_be_switched_off():
     assert fork_supported({FORK_ENV: "0"}) is False
+
+
+IMPORT_REPORT = textwrap.dedent('''
+    """Test hook: which installed modules did this member import itself, beyond what the zygote gave it?"""
+    import json
+    import os
+    import sys
+
+    from fink import fink_signals
+
+
+    def _report(params):
+        inherited = getattr(sys.modules["__main__"], "MODULES_AT_FORK", None)
+        here = os.getcwd()
+        own = sorted(name for name in set(sys.modules) - set(inherited or ())
+                     if not (getattr(sys.modules[name], "__file__", None) or here).startswith(here))
+        with open(os.environ["IMPORT_REPORT"], "w") as fh:
+            json.dump({"forked": inherited is not None, "own": own}, fh)
+
+
+    def register():
+        fink_signals.command_finalized.connect(_report)
+
+
+    def deregister():
+        fink_signals.command_finalized.disconnect(_report)
+''')
+
+
+def test_the_zygote_preloads_every_module_a_cloud_deploy_member_imports(aws, tmp_path, monkeypatch, run_cli):
+    """A module a member imports that PRELOAD lacks is imported again by every member (slower, not wrong): this
+    names it, so that it is added to fink_cloud.group_zygote.PRELOAD."""
+    member = tmp_path / "system" / "alpha"
+    member.mkdir(parents=True)
+    (member / "template.json").write_text(json.dumps({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}))
+    (member / "report.py").write_text(IMPORT_REPORT)
+    (member / "fink_dev.json").write_text(json.dumps({
+        "hookfile": "report.py", "cloud": {"stack": {"StackName": "fink-zygote-alpha", "TemplateBody": "template.json"}}}))
+    monkeypatch.setenv("ENV", "dev")
+    monkeypatch.setenv("IMPORT_REPORT", str(tmp_path / "imports.json"))
+    result = run_cli("cloud", "group", "deploy", str(tmp_path / "system"))
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "imports.json").read_text())
+    assert report == {"forked": True, "own": []}, "add these to PRELOAD: " + ", ".join(report["own"])
