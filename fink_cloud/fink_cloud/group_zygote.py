@@ -358,15 +358,22 @@ class ForkedMember:
         return code
 
     def send_signal(self, signum: int) -> None:
-        with self._cond:
+        with self._cond:  # decide under the lock, send outside it (the listener takes it to report)
             if self.how == "pending":
                 self._signals.append(signum)  # delivered as soon as the member has a pid
                 return
-            if self.how == "forked" and self.returncode is None:
-                self._zygote.signal(self.pid, signum)
-                return
-        if self.how == "subprocess":
+            how, pid, ended, lost = self.how, self.pid, self.returncode is not None, self._lost
+        if how == "subprocess":
             self.popen.send_signal(signum)
+        elif ended:
+            return
+        elif not lost:
+            self._zygote.signal(pid, signum)
+        elif not self._eof.is_set():  # the zygote is gone; the member is still writing, so the pid is its own
+            try:
+                os.kill(pid, signum)  # type: ignore[arg-type]
+            except OSError:
+                pass
 
     # ---- called by the zygote's listener --------------------------------------------------------------------------
     def started(self, pid: int) -> None:
