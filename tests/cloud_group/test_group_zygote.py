@@ -220,3 +220,24 @@ def test_the_zygote_preloads_every_module_a_cloud_deploy_member_imports(aws, tmp
     assert result.exit_code == 0, result.output
     report = json.loads((tmp_path / "imports.json").read_text())
     assert report == {"forked": True, "own": []}, "add these to PRELOAD: " + ", ".join(report["own"])
+
+
+def test_a_member_the_zygote_could_not_start_runs_as_a_subprocess_and_gets_its_pending_signals(tmp_path):
+    class Popen:
+        def __init__(self):
+            self.stderr, self.signals = iter(["from the subprocess\n"]), []
+
+        def send_signal(self, signum):
+            self.signals.append(signum)
+
+        def wait(self):
+            return 130
+
+    popen = Popen()
+    read_end, write_end = os.pipe()
+    os.close(write_end)
+    member = ForkedMember(_FakeZygote(), read_end, fallback=lambda: popen, result_path=str(tmp_path / "r.json"))
+    member.send_signal(signal.SIGTERM)
+    member.fall_back()
+    assert popen.signals == [signal.SIGTERM] and member.how == "subprocess"
+    assert list(member.stderr) == ["from the subprocess\n"] and member.wait() == 130
