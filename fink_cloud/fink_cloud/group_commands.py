@@ -84,8 +84,13 @@ def _member_starter(context: dict) -> Iterator[Any]:
     if not fork_supported():
         yield member_process
         return
-    with Zygote(debug=context["_ui"].debug) as zygote:
-        yield zygote
+    notes: _list[str] = []  # the zygote's listener thread reports here; only the main thread writes to the UI
+    try:
+        with Zygote(debug=notes.append) as zygote:
+            yield zygote
+    finally:
+        for note in notes:
+            context["_ui"].debug(note)
 
 
 def _run(context: dict, root: str, jobs: _list[Any], start: Any) -> tuple[_list[Any], GracefulExit | None]:

@@ -247,8 +247,9 @@ def test_deploy_in_order_and_in_parallel_then_no_changes_then_delete_in_reverse_
     assert all(any(stack(m) in t for t in texts) for m in MEMBERS)
 
     # a sub-folder is a group too; the stacks it looks up outside itself (data, queue, audit) exist, so it runs
-    again = run_cli("cloud", "group", "deploy", "services", "--max-parallel", "1")
+    again = run_cli("cloud", "group", "deploy", "services", "--max-parallel", "1", "-v")
     assert again.exit_code == 0, again.output
+    assert "DEBUG: Group members start as forks of a preloaded process." in again.stderr
     assert _summary(again.stdout) == {"app": ("no changes", ""), "reports": ("no changes", "")}
 
     dry = run_cli("cloud", "group", "delete")
