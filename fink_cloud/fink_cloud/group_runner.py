@@ -86,8 +86,11 @@ class _Running:
 
 
 def _read(process: Any, folder: str, events: "queue.Queue[tuple[str, str, Any]]") -> None:
-    for line in process.stderr:
+    stream = process.stderr
+    for line in stream:
         events.put(("line", folder, line.rstrip("\n")))
+    if hasattr(stream, "close"):
+        stream.close()
     events.put(("exit", folder, process.wait()))
 
 

@@ -343,6 +343,7 @@ class ForkedMember:
         try:
             yield from self._stderr
         finally:
+            self._stderr.close()
             self._eof.set()
 
     def wait(self) -> int:

@@ -123,6 +123,7 @@ def test_members_start_as_subprocesses_when_the_zygote_cannot_preload(tmp_path):
         member = zygote(str(tmp_path), Job("alpha", "stack-alpha", ("--help",)), str(tmp_path / "alpha.json"))
         assert list(member.stderr) == [] and member.wait() == 0
         assert member.how == "subprocess"
+        member.stderr.close()
         assert zygote.failed.startswith("preloading failed: ModuleNotFoundError")
         later = zygote(str(tmp_path), Job("alpha", "stack-alpha", ("--help",)), str(tmp_path / "later.json"))
         assert isinstance(later, subprocess.Popen) and later.wait() == 0
@@ -172,6 +173,7 @@ def test_a_signal_sent_before_the_member_has_a_pid_is_delivered_when_it_has_one(
     member.exited(130)
     member.send_signal(signal.SIGINT)  # ended: nothing is sent to a pid that may be someone else's by now
     assert fake.signals == [(4242, signal.SIGINT)] and member.wait() == 130
+    assert list(member.stderr) == []
 
 
 def test_fork_can_be_switched_off():
