@@ -8,9 +8,10 @@ summary. Everything that can be found wrong is found before the first member sta
 """
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import replace
-from typing import Any
+from typing import Any, Iterator
 
 from fink.errors import ConfigError, FinkError, GracefulExit, UsageError
 
@@ -74,10 +75,28 @@ def _jobs(graph: Graph, argv: tuple[str, ...], *, reverse: bool = False) -> _lis
     return [Job(f, graph.by_folder(f).stack_name, argv, waits[f]) for f in order]
 
 
-def _run(context: dict, root: str, jobs: _list[Any]) -> tuple[_list[Any], GracefulExit | None]:
+@contextlib.contextmanager
+def _member_starter(context: dict) -> Iterator[Any]:
+    """How members start: forked from a preloaded process (started now, so that its imports overlap the group's
+    own reading of configs and stacks), or as plain subprocesses where fork is not available."""
+    from .group_runner import member_process
+    from .group_zygote import Zygote, fork_supported
+    if not fork_supported():
+        yield member_process
+        return
+    notes: _list[str] = []  # the zygote's listener thread reports here; only the main thread writes to the UI
+    try:
+        with Zygote(debug=notes.append) as zygote:
+            yield zygote
+    finally:
+        for note in notes:
+            context["_ui"].debug(note)
+
+
+def _run(context: dict, root: str, jobs: _list[Any], start: Any) -> tuple[_list[Any], GracefulExit | None]:
     """Run the jobs; returns one result per job and the signal that interrupted the group (or ``None``)."""
     from .group_runner import GroupRunner
-    runner = GroupRunner(root, jobs, context["_ui"], context["_clock"], _max_parallel(context))
+    runner = GroupRunner(root, jobs, context["_ui"], context["_clock"], _max_parallel(context), start=start)
     return runner.run(), runner.interrupted
 
 
@@ -97,13 +116,18 @@ def _conclude(context: dict, results: _list[Any], interrupted: GracefulExit | No
     return 0
 
 
-def _execute(context: dict, root: str, jobs: _list[Any], what: str) -> int:
-    results, interrupted = _run(context, root, jobs)
+def _execute(context: dict, root: str, jobs: _list[Any], what: str, start: Any) -> int:
+    results, interrupted = _run(context, root, jobs, start)
     return _conclude(context, results, interrupted, what)
 
 
 # ---- commands -------------------------------------------------------------------------------------------------
 def deploy(context: dict, config: dict) -> int:
+    with _member_starter(context) as start:
+        return _deploy(context, start)
+
+
+def _deploy(context: dict, start: Any) -> int:
     from .group_render import plan_text
     ui = context["_ui"]
     root, graph = _graph(context)
@@ -111,7 +135,7 @@ def deploy(context: dict, config: dict) -> int:
     stacks = {m.folder: m.stack_name for m in graph.members}
     ui.info(plan_text("Deploying", waves(graph), stacks, _max_parallel(context)))
     argv = ("deploy",) + (("--override-stack-policy",) if context["_arguments"].get("--override-stack-policy") else ())
-    return _execute(context, root, _jobs(graph, argv + _verbose(context)), "deploy")
+    return _execute(context, root, _jobs(graph, argv + _verbose(context)), "deploy", start)
 
 
 def _verbose(context: dict) -> tuple[str, ...]:
@@ -121,6 +145,11 @@ def _verbose(context: dict) -> tuple[str, ...]:
 def preview(context: dict, config: dict) -> int:
     """Every member's preview, side by side (nothing waits: nothing is executed). A member that looks up a stack
     of the group that does not exist yet cannot be previewed before that stack is deployed: it is reported so."""
+    with _member_starter(context) as start:
+        return _preview(context, start)
+
+
+def _preview(context: dict, start: Any) -> int:
     from .group_render import preview_rows, preview_table
     ui = context["_ui"]
     root, graph = _graph(context)
@@ -132,7 +161,7 @@ def preview(context: dict, config: dict) -> int:
                      not in stacks)
         reason = f"looks up {', '.join(new)}, not deployed yet: preview it after deploying" if new else None
         jobs.append(replace(job, waits_for=frozenset(), skip=reason, skip_outcome="waiting"))
-    runner_results, interrupted = _run(context, root, jobs)
+    runner_results, interrupted = _run(context, root, jobs, start)
     rows = preview_rows(runner_results)
     if context["_arguments"].get("--json"):
         ui.json({"members": rows})
@@ -161,7 +190,8 @@ def delete(context: dict, config: dict) -> int:
     for job in _jobs(graph, ("delete", "-f") + _verbose(context), reverse=True):
         absent = None if job.stack in stacks else "the stack does not exist"
         jobs.append(replace(job, skip=absent, skip_outcome="not deployed"))
-    return _execute(context, root, jobs, "delete")
+    with _member_starter(context) as start:
+        return _execute(context, root, jobs, "delete", start)
 
 
 def list(context: dict, config: dict) -> int:  # noqa: A001 - the command is called list

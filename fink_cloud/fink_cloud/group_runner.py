@@ -3,7 +3,10 @@
 A member starts as soon as every member it waits for has succeeded (so independent members run side by side, at
 most ``max_parallel`` at a time); a member whose prerequisite failed, was skipped or was interrupted is skipped
 with the reason. Each member runs as its own process (see :mod:`fink_cloud.group_member`): the single-stack code
-path, unchanged.
+path, unchanged. The runner gets its member processes from ``start``: forked by a preloaded zygote
+(:class:`fink_cloud.group_zygote.Zygote`, what ``cloud group`` uses on Linux) or started by
+:func:`member_process` as ``python -m fink_cloud.group_member``; both give the same process-like object
+(``stderr``, ``wait()``, ``send_signal()``).
 
 Output: a reader thread per member turns the member's stderr into queue items; only the main thread writes to the
 UI. In CI each line is printed prefixed with the member's folder; on a TTY failures and warnings are printed and
@@ -83,8 +86,11 @@ class _Running:
 
 
 def _read(process: Any, folder: str, events: "queue.Queue[tuple[str, str, Any]]") -> None:
-    for line in process.stderr:
+    stream = process.stderr
+    for line in stream:
         events.put(("line", folder, line.rstrip("\n")))
+    if hasattr(stream, "close"):
+        stream.close()
     events.put(("exit", folder, process.wait()))
 
 

@@ -7,13 +7,16 @@ services/reports (by cloud.group.dependsOn), and legacy/ which .finkignore leave
 """
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import textwrap
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -94,11 +97,66 @@ class _Webhook:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/services/T0/B0/x"
 
 
+class _Rendezvous:
+    """A meeting point in the test process for member processes, on a Unix socket (RENDEZVOUS_SOCKET). A member
+    connects and sends "<its stack> <partner stack>"; when the partner has connected too, both are answered "go".
+    The members block on that answer (bounded by RENDEZVOUS_TIMEOUT): nothing polls, nothing sleeps."""
+
+    def __init__(self):
+        self.folder = tempfile.mkdtemp(prefix="fink-rv-")  # short: a socket path has at most 107 bytes
+        self.path = os.path.join(self.folder, "rv.sock")
+        self.server = socket.socket(socket.AF_UNIX)
+        self.server.bind(self.path)
+        self.server.listen(16)
+        self.arrived: list[str] = []                 # every member that came, in order
+        self.waiting: dict[str, socket.socket] = {}  # members waiting for their partner
+        self.changed = threading.Condition()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self.server.accept()
+            except OSError:  # closed
+                return
+            me, partner = connection.makefile().readline().split()
+            with self.changed:
+                self.arrived.append(me)
+                other = self.waiting.pop(partner, None)
+                if other is None:
+                    self.waiting[me] = connection
+                else:
+                    for member in (other, connection):
+                        with contextlib.suppress(OSError):  # a member that gave up waiting has gone
+                            member.sendall(b"go\n")
+                        member.close()
+                self.changed.notify_all()
+
+    def wait_for(self, names: list[str], timeout: float = 60) -> bool:
+        with self.changed:
+            return self.changed.wait_for(lambda: set(names) <= set(self.arrived), timeout)
+
+    def close(self) -> None:
+        self.server.close()
+        for connection in self.waiting.values():
+            connection.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@pytest.fixture
+def rendezvous(monkeypatch):
+    meeting = _Rendezvous()
+    monkeypatch.setenv("RENDEZVOUS_SOCKET", meeting.path)
+    yield meeting
+    meeting.close()
+
+
 RENDEZVOUS = textwrap.dedent('''
-    """Test hook: after creating its stack, a member waits until its partner's stack exists. Run one after
-    another, the first member would wait in vain; so success proves that the two members overlapped in time."""
+    """Test hook: after creating its stack, a member waits at the test's rendezvous (see _Rendezvous) until its
+    partner has created its stack too. Run one after another, the first member would wait in vain; so success
+    proves that the two members overlapped in time."""
     import os
-    import time
+    import socket
 
     from fink import fink_signals
 
@@ -108,17 +166,23 @@ RENDEZVOUS = textwrap.dedent('''
 
     def _meet(params):
         context, config = params
+        if context["command"] != "deploy":
+            return
         me = config["cloud"]["stack"]["StackName"]
-        client = context["_awsclient"].get_client("cloudformation")
-        deadline = time.monotonic() + float(os.environ.get("RENDEZVOUS_TIMEOUT", "60"))
-        while time.monotonic() < deadline:  # waiting for another process, not for time to pass
-            partner = [s for s in client.list_stacks()["StackSummaries"] if s["StackName"] == PARTNERS[me]]
-            if partner:
-                print(f"rendezvous: {me} is still running when {PARTNERS[me]} was created "
-                      f"at {partner[0]['CreationTime'].isoformat()}")
-                return
-            time.sleep(0.05)
-        raise RuntimeError(f"{PARTNERS[me]} was not created while {me} was running")
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.settimeout(float(os.environ.get("RENDEZVOUS_TIMEOUT", "60")))
+            sock.connect(os.environ["RENDEZVOUS_SOCKET"])
+            sock.sendall(f"{me} {PARTNERS[me]}\\n".encode())
+            try:
+                answer = sock.recv(8)
+            except socket.timeout:
+                answer = b""
+        if answer != b"go\\n":
+            raise RuntimeError(f"{PARTNERS[me]} was not created while {me} was running")
+        client = context["_awsclient"].get_client("cloudformation")  # the emulator's record of the partner
+        partner = [s for s in client.list_stacks()["StackSummaries"] if s["StackName"] == PARTNERS[me]]
+        print(f"rendezvous: {me} is still running when {PARTNERS[me]} was created "
+              f"at {partner[0]['CreationTime'].isoformat()}")
 
 
     def register():
@@ -147,7 +211,7 @@ def _configure_slack(root: Path) -> None:
         path.write_text(json.dumps(config))
 
 
-def test_deploy_in_order_and_in_parallel_then_no_changes_then_delete_in_reverse_order(group, run_cli):
+def test_deploy_in_order_and_in_parallel_then_no_changes_then_delete_in_reverse_order(group, run_cli, rendezvous):
     for member in ("audit", "base", "data", "queue"):
         _add_hook(group, member, "rendezvous.py", RENDEZVOUS)
     webhook = _Webhook()
@@ -183,8 +247,9 @@ def test_deploy_in_order_and_in_parallel_then_no_changes_then_delete_in_reverse_
     assert all(any(stack(m) in t for t in texts) for m in MEMBERS)
 
     # a sub-folder is a group too; the stacks it looks up outside itself (data, queue, audit) exist, so it runs
-    again = run_cli("cloud", "group", "deploy", "services", "--max-parallel", "1")
+    again = run_cli("cloud", "group", "deploy", "services", "--max-parallel", "1", "-v")
     assert again.exit_code == 0, again.output
+    assert "DEBUG: Group members start as forks of a preloaded process." in again.stderr
     assert _summary(again.stdout) == {"app": ("no changes", ""), "reports": ("no changes", "")}
 
     dry = run_cli("cloud", "group", "delete")
@@ -198,13 +263,13 @@ def test_deploy_in_order_and_in_parallel_then_no_changes_then_delete_in_reverse_
         assert _event_time(ids[member], "DELETE_COMPLETE") <= _event_time(ids[dependency], "DELETE_IN_PROGRESS")
 
 
-def test_the_rendezvous_fails_when_members_run_one_after_another(group, run_cli, monkeypatch):
+def test_the_rendezvous_fails_when_members_run_one_after_another(group, run_cli, rendezvous, monkeypatch):
     """The parallelism proof above can fail: run one at a time, the first member waits for its partner in vain."""
     for member in ("audit", "base"):
         _add_hook(group, member, "rendezvous.py", RENDEZVOUS)
     for folder in ("data", "queue", "services", "legacy"):
         shutil.rmtree(group / folder)
-    monkeypatch.setenv("RENDEZVOUS_TIMEOUT", "1")
+    monkeypatch.setenv("RENDEZVOUS_TIMEOUT", "0.5")  # the partner cannot come: it starts after this one ends
     result = run_cli("cloud", "group", "deploy", "--max-parallel", "1")
     assert result.exit_code == 1
     summary = _summary(result.stdout)
@@ -212,7 +277,9 @@ def test_the_rendezvous_fails_when_members_run_one_after_another(group, run_cli,
     assert "was not created while fink-grp-audit was running" in summary["audit"][1]
 
 
-def test_a_failing_member_stops_its_dependents_and_the_others_finish(group, run_cli):
+@pytest.mark.parametrize("fork", ["1", "0"], ids=["forked-members", "subprocess-members"])
+def test_a_failing_member_stops_its_dependents_and_the_others_finish(group, run_cli, monkeypatch, fork):
+    monkeypatch.setenv("FINK_GROUP_FORK", fork)  # both ways of starting members (0: where fork is unavailable)
     # a template CloudFormation would refuse; moto answers such templates with HTTP 500 and then fails later calls
     # too (see moto-notes), so the template is broken before it is sent: the member's run fails all the same
     (group / "queue" / "template.json").write_text('{"Resources": {"Topic": ')
@@ -275,17 +342,21 @@ def test_list_shows_each_member_with_its_status_and_dependencies(group, run_cli)
 
 
 BLOCK = textwrap.dedent('''
-    """Test hook: the member is "in flight" (it says so) until a signal ends it."""
-    import time
+    """Test hook: the member is "in flight" at the test's rendezvous (see _Rendezvous), blocked on an answer that
+    never comes (bounded), until the group's signal ends it."""
+    import os
+    import socket
 
     from fink import fink_signals
 
 
     def _block(params):
-        print("in flight", flush=True)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:  # waiting for the test's SIGINT
-            time.sleep(0.05)
+        context, config = params
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.settimeout(60)
+            sock.connect(os.environ["RENDEZVOUS_SOCKET"])
+            sock.sendall(f"{config['cloud']['stack']['StackName']} -\\n".encode())
+            sock.recv(8)  # the SIGINT handler raises out of here
 
 
     def register():
@@ -297,21 +368,21 @@ BLOCK = textwrap.dedent('''
 ''')
 
 
-def test_sigint_is_passed_to_the_members_in_flight_and_the_group_waits_for_them(group):
+def test_sigint_is_passed_to_the_members_in_flight_and_the_group_waits_for_them(group, rendezvous):
     """A real process: the signal goes to the group's process only, as a Ctrl-C at a terminal would."""
     for member in ("audit", "base"):
         _add_hook(group, member, "block.py", BLOCK)
     command = [sys.executable, "-c", "from fink.cli import tool_main; tool_main('cloud')", "group", "deploy"]
     process = subprocess.Popen(command, cwd=group, env=dict(os.environ), stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
-    seen = []
-    for line in process.stderr:  # read until both members are in flight
-        seen.append(line)
-        if sum("| in flight" in s for s in seen) == 2:
-            break
-    process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=120)
-    err = "".join(seen) + err
+    try:
+        assert rendezvous.wait_for([stack("audit"), stack("base")]), "the members did not get in flight"
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
     assert process.returncode == 130, err
     summary = _summary(out)
     assert summary["audit"][0] == summary["base"][0] == "interrupted"

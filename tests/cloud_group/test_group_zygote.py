@@ -1,0 +1,245 @@
+"""Members forked from the preloaded zygote are what ``python -m fink_cloud.group_member`` in their folders would be.
+
+A real zygote process runs here, with a probe as the members' entry instead of ``cloud``: the probe (a module in
+each member's folder, so imported only by the forked child, like a user's ``cloudformation.py``) reports what its
+process looks like. The e2e tests (test_group_e2e.py) run real ``cloud`` members through the same zygote.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from fink_cloud.group_runner import Job
+from fink_cloud.group_zygote import FORK_ENV, ForkedMember, Zygote, fork_supported
+
+pytestmark = pytest.mark.skipif(not fork_supported({}), reason="members start as plain subprocesses here")
+
+PROBE = textwrap.dedent('''
+    """Test probe, the entry of a forked member: reports its process, then ends as argv says."""
+    import json
+    import os
+    import signal
+    import socket
+    import sys
+    import threading
+
+    IMPORTED_BEFORE = sorted(m for m in ("helper", "probe") if m in sys.modules and m != __name__)
+    PRELOADED = "botocore.session" in sys.modules and "fink.lifecycle" in sys.modules
+
+
+    def main(argv):
+        import helper
+        facts = {"cwd": os.getcwd(), "path0": sys.path[0], "session_leader": os.getsid(0) == os.getpid(),
+                 "parent": os.getppid(), "result_env": bool(os.environ.get("FINK_GROUP_RESULT")),
+                 "unbuffered": os.environ.get("PYTHONUNBUFFERED"), "threads": threading.active_count(),
+                 "sigint_default": signal.getsignal(signal.SIGINT) is signal.default_int_handler,
+                 "sigchld_default": signal.getsignal(signal.SIGCHLD) == signal.SIG_DFL,
+                 "stdin": sys.stdin.read(), "imported_before": IMPORTED_BEFORE, "preloaded": PRELOADED,
+                 "helper": helper.NAME, "argv0": sys.argv[0], "exit_code": None}
+        print("to stdout, which goes nowhere")
+        print(f"probe {helper.NAME} says hello", file=sys.stderr)
+        code = 0
+        if argv[0] == "block":  # until the group's SIGTERM arrives (bounded)
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+            print("waiting for a signal", file=sys.stderr)
+            code = 143 if signal.sigtimedwait({signal.SIGTERM}, 60) else 1
+        elif argv[0] == "await":  # until the test says go on its socket (bounded)
+            with socket.socket(socket.AF_UNIX) as sock:
+                sock.settimeout(60)
+                sock.connect(argv[1])
+                sock.recv(16)
+            code = 7
+        elif argv[0] == "exit":
+            code = int(argv[1])
+        facts["exit_code"] = code
+        with open(os.environ["FINK_GROUP_RESULT"], "w") as fh:
+            json.dump(facts, fh)
+        return code
+''')
+
+
+def _member(root: Path, name: str) -> Job:
+    (root / name).mkdir(parents=True)
+    (root / name / "probe.py").write_text(PROBE)
+    (root / name / "helper.py").write_text(f"NAME = {name!r}\n")
+    return Job(name, f"stack-{name}", ())
+
+
+@pytest.fixture
+def zygote():
+    lines: list[str] = []
+    with Zygote(debug=lines.append, entry="probe:main") as z:
+        z.debug_lines = lines
+        yield z
+
+
+def _run(zygote, root: Path, job: Job, argv: tuple[str, ...]):
+    from dataclasses import replace
+    path = str(root / f"{job.folder}.json")
+    return zygote(str(root), replace(job, argv=argv), path), path
+
+
+def test_a_forked_member_is_its_own_process_in_its_folder(zygote, tmp_path):
+    jobs = [_member(tmp_path, name) for name in ("alpha", "beta")]
+    started = [_run(zygote, tmp_path, job, ("exit", str(code))) for job, code in zip(jobs, (0, 3))]
+    for (member, path), job, code in zip(started, jobs, (0, 3)):
+        stderr = list(member.stderr)
+        assert member.wait() == code
+        assert member.how == "forked" and member.pid != os.getpid()
+        facts = json.loads(Path(path).read_text())
+        folder = str(tmp_path / job.folder)
+        # the member's folder, first on sys.path, and its own helper.py: same module names, no sharing
+        assert (facts["cwd"], facts["path0"], facts["helper"]) == (folder, folder, job.folder)
+        assert facts["imported_before"] == []  # the zygote never imported the member's own modules...
+        assert facts["preloaded"] is True      # ...but fink and botocore came imported
+        assert facts["session_leader"] and facts["parent"] == zygote.process.pid
+        assert facts["result_env"] and facts["unbuffered"] == "1" and facts["threads"] == 1
+        assert facts["sigint_default"] and facts["sigchld_default"] and facts["stdin"] == ""
+        assert stderr == [f"probe {job.folder} says hello\n"]  # stderr reaches the group, stdout does not
+    assert zygote.debug_lines == ["Group members start as forks of a preloaded process."]
+
+
+def test_a_signal_from_the_group_reaches_the_forked_member(zygote, tmp_path):
+    member, _path = _run(zygote, tmp_path, _member(tmp_path, "alpha"), ("block",))
+    lines = iter(member.stderr)
+    assert next(lines) == "probe alpha says hello\n"
+    assert next(lines) == "waiting for a signal\n"
+    member.send_signal(signal.SIGTERM)
+    assert member.wait() == 143
+
+
+def test_members_start_as_subprocesses_when_the_zygote_cannot_preload(tmp_path):
+    """A broken zygote costs speed, not members: they run as ``python -m fink_cloud.group_member`` processes."""
+    (tmp_path / "alpha").mkdir()
+    lines: list[str] = []
+    with Zygote(debug=lines.append, preload=("fink_no_such_module",)) as zygote:
+        member = zygote(str(tmp_path), Job("alpha", "stack-alpha", ("--help",)), str(tmp_path / "alpha.json"))
+        assert list(member.stderr) == [] and member.wait() == 0
+        assert member.how == "subprocess"
+        member.stderr.close()
+        assert zygote.failed.startswith("preloading failed: ModuleNotFoundError")
+        later = zygote(str(tmp_path), Job("alpha", "stack-alpha", ("--help",)), str(tmp_path / "later.json"))
+        assert isinstance(later, subprocess.Popen) and later.wait() == 0
+        later.stderr.close()
+    assert "Usage:" in json.loads((tmp_path / "alpha.json").read_text())["stdout"]  # it ran `cloud --help`
+    assert lines == ["Group members start as separate processes: the preloaded process failed (preloading failed: "
+                     "ModuleNotFoundError: No module named 'fink_no_such_module')."]
+
+
+def test_when_the_zygote_dies_running_members_report_through_their_result_file(zygote, tmp_path):
+    address = str(tmp_path / "go.sock")
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(address)
+        server.listen(1)
+        server.settimeout(60)
+        member, _path = _run(zygote, tmp_path, _member(tmp_path, "alpha"), ("await", address))
+        connection, _ = server.accept()  # the member is running
+        zygote.process.kill()
+        zygote.process.wait()
+        connection.sendall(b"go")
+        connection.close()
+        assert list(member.stderr) == ["probe alpha says hello\n"]  # read to its end, as the runner does
+        assert member.wait() == 7  # the zygote could not tell; the member's result file did
+    assert zygote.failed == "it has ended"
+    later = zygote(str(tmp_path), Job("alpha", "stack-alpha", ("--help",)), str(tmp_path / "later.json"))
+    assert isinstance(later, subprocess.Popen) and later.wait() == 0  # the next member starts as a subprocess
+    later.stderr.close()
+
+
+class _FakeZygote:
+    def __init__(self):
+        self.signals: list[tuple[int, int]] = []
+
+    def signal(self, pid, signum):
+        self.signals.append((pid, signum))
+
+
+def test_a_signal_sent_before_the_member_has_a_pid_is_delivered_when_it_has_one(tmp_path):
+    fake = _FakeZygote()
+    read_end, write_end = os.pipe()
+    os.close(write_end)
+    member = ForkedMember(fake, read_end, fallback=lambda: None, result_path=str(tmp_path / "r.json"))
+    member.send_signal(signal.SIGINT)
+    assert fake.signals == []
+    member.started(4242)
+    assert fake.signals == [(4242, signal.SIGINT)]
+    member.exited(130)
+    member.send_signal(signal.SIGINT)  # ended: nothing is sent to a pid that may be someone else's by now
+    assert fake.signals == [(4242, signal.SIGINT)] and member.wait() == 130
+    assert list(member.stderr) == []
+
+
+def test_fork_can_be_switched_off():
+    assert fork_supported({FORK_ENV: "0"}) is False
+
+
+IMPORT_REPORT = textwrap.dedent('''
+    """Test hook: which installed modules did this member import itself, beyond what the zygote gave it?"""
+    import json
+    import os
+    import sys
+
+    from fink import fink_signals
+
+
+    def _report(params):
+        inherited = getattr(sys.modules["__main__"], "MODULES_AT_FORK", None)
+        here = os.getcwd()
+        own = sorted(name for name in set(sys.modules) - set(inherited or ())
+                     if not (getattr(sys.modules[name], "__file__", None) or here).startswith(here))
+        with open(os.environ["IMPORT_REPORT"], "w") as fh:
+            json.dump({"forked": inherited is not None, "own": own}, fh)
+
+
+    def register():
+        fink_signals.command_finalized.connect(_report)
+
+
+    def deregister():
+        fink_signals.command_finalized.disconnect(_report)
+''')
+
+
+def test_the_zygote_preloads_every_module_a_cloud_deploy_member_imports(aws, tmp_path, monkeypatch, run_cli):
+    """A module a member imports that PRELOAD lacks is imported again by every member (slower, not wrong): this
+    names it, so that it is added to fink_cloud.group_zygote.PRELOAD."""
+    member = tmp_path / "system" / "alpha"
+    member.mkdir(parents=True)
+    (member / "template.json").write_text(json.dumps({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}))
+    (member / "report.py").write_text(IMPORT_REPORT)
+    (member / "fink_dev.json").write_text(json.dumps({
+        "hookfile": "report.py", "cloud": {"stack": {"StackName": "fink-zygote-alpha", "TemplateBody": "template.json"}}}))
+    monkeypatch.setenv("ENV", "dev")
+    monkeypatch.setenv("IMPORT_REPORT", str(tmp_path / "imports.json"))
+    result = run_cli("cloud", "group", "deploy", str(tmp_path / "system"))
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "imports.json").read_text())
+    assert report == {"forked": True, "own": []}, "add these to PRELOAD: " + ", ".join(report["own"])
+
+
+def test_a_member_the_zygote_could_not_start_runs_as_a_subprocess_and_gets_its_pending_signals(tmp_path):
+    class Popen:
+        def __init__(self):
+            self.stderr, self.signals = iter(["from the subprocess\n"]), []
+
+        def send_signal(self, signum):
+            self.signals.append(signum)
+
+        def wait(self):
+            return 130
+
+    popen = Popen()
+    read_end, write_end = os.pipe()
+    os.close(write_end)
+    member = ForkedMember(_FakeZygote(), read_end, fallback=lambda: popen, result_path=str(tmp_path / "r.json"))
+    member.send_signal(signal.SIGTERM)
+    member.fall_back()
+    assert popen.signals == [signal.SIGTERM] and member.how == "subprocess"
+    assert list(member.stderr) == ["from the subprocess\n"] and member.wait() == 130
