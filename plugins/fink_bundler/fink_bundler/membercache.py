@@ -38,7 +38,7 @@ from typing import Any, Iterator
 
 __all__ = ["MemberCache", "Hit", "open_cache", "FORMAT", "DEFAULT_LIMIT", "LIMIT_ENV", "CACHE_SUBDIR"]
 
-FORMAT = 1                    #: version of the cache layout; part of every key and of the index header
+FORMAT = 2                    #: version of the cache layout; part of every key and of the index header
 DEFAULT_LIMIT = 1 << 30       #: 1 GiB of packs
 LIMIT_ENV = "FINK_BUNDLE_CACHE_MB"
 CACHE_SUBDIR = "zipcache"
@@ -48,7 +48,9 @@ _RACY_NS = 2_000_000_000      #: a file changed this close to the run's start is
 _BLOCK = 1 << 20
 _SPAN = 4 << 20               #: at most this many bytes are read from a pack at once
 _GAP = 64 * 1024              #: neighbours this close (a local header and a name) are read together
-_ENTRY = struct.Struct("<IQQIQHII")  #: pack id, offset, compressed size, CRC, size, method, CRC of the compressed, used
+#: pack id, offset, compressed size, CRC, size, method, CRC of the compressed bytes, last used, CRC of the whole record
+#: (local header, name and compressed bytes: what a range copy of the pack carries)
+_ENTRY = struct.Struct("<IQQIQHIII")
 _STAMP = struct.Struct("<QqqQQ")     #: size, mtime_ns, ctime_ns, inode, device
 _MARSHAL = 4                  #: marshal format version written (readable by every Python fink supports)
 
@@ -159,8 +161,20 @@ class MemberCache:
         entry = self.entries.get(key)
         if entry is None:
             return None
-        pack, offset, csize, crc, size, method, ccrc, _ = _ENTRY.unpack(entry)
+        pack, offset, csize, crc, size, method, ccrc, _, _ = _ENTRY.unpack(entry)
         return Hit(method, crc, size, csize, self.packs[pack][0], offset, ccrc)
+
+    def entry(self, key: bytes) -> tuple | None:
+        """The raw entry of ``key`` (see ``_ENTRY``), or None: the fast lookup of the range planner."""
+        entry = self.entries.get(key)
+        return None if entry is None else _ENTRY.unpack(entry)
+
+    def pack_fd(self, pack_id: int) -> int:
+        """An open descriptor of pack ``pack_id`` (closed by ``close``/``commit``)."""
+        return self._fd(self.packs[pack_id][0])
+
+    def pack_path(self, pack_id: int) -> str:
+        return os.path.join(self.folder, self.packs[pack_id][0])
 
     def _fd(self, pack: str) -> int:
         with self._lock:
@@ -244,8 +258,9 @@ class MemberCache:
                 os.close(fd)
             self._fds.clear()
 
-    def commit(self, zip_path: str, written: list[tuple[bytes, int, int, int, int, int, int]]) -> None:
-        """Record the members of the finished ``zip_path``: (key, offset, csize, crc, size, method, ccrc) each.
+    def commit(self, zip_path: str, written: list[tuple[bytes, int, int, int, int, int, int, int]]) -> None:
+        """Record the members of the finished ``zip_path``: (key, offset, csize, crc, size, method, ccrc, rcrc)
+        each (``rcrc``: CRC-32 of the member's local header, name and compressed bytes).
 
         The zip becomes the newest pack; packs nothing points into any more, and the least recently used ones
         beyond the limit, are removed. Errors only mean a colder cache next time.
@@ -257,8 +272,9 @@ class MemberCache:
             pack = f"pack-{self.seq:06d}-{os.urandom(4).hex()}.zip"
             _link_or_copy(zip_path, os.path.join(self.folder, pack))
             self.packs[self.seq] = [pack, os.path.getsize(os.path.join(self.folder, pack))]
-            for key, offset, csize, crc, size, method, ccrc in written:
-                self.entries[key] = _ENTRY.pack(self.seq, offset, csize, crc, size, method, ccrc, self.seq)
+            seq, pack_entry, entries = self.seq, _ENTRY.pack, self.entries
+            for key, offset, csize, crc, size, method, ccrc, rcrc in written:
+                entries[key] = pack_entry(seq, offset, csize, crc, size, method, ccrc, seq, rcrc)
             self._evict()
             self._save()
         except OSError:

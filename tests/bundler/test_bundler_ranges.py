@@ -1,0 +1,205 @@
+"""Range reuse: a re-bundle copies runs of unchanged members from the previous bundle as byte ranges (only the
+central directory is built again). Whatever changed in the middle of the order — members added, removed, renamed,
+shrunk, grown, their mode changed — the zip equals a build without any cache; bytes of a pack that are not what the
+cache recorded are never shipped; without ``os.copy_file_range`` (macOS, Windows) or when the kernel refuses it
+the bytes are the same."""
+from __future__ import annotations
+
+import errno
+import os
+import random
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fink_bundler import zipwriter
+from fink_bundler.collect import Collector
+from fink_bundler.membercache import MemberCache
+from fink_bundler.zipwriter import CHUNK, write_zip
+
+_LATER = 10_000_000_000  # ns: the next run, far enough after the files were written that their stamps are trusted
+_EXAMPLES = int(os.environ.get("FINK_PROPERTY_EXAMPLES", "25"))
+
+
+class _Tree:
+    """A folder of small files (and one large one) whose every change gets an mtime of its own, so a file's stamp
+    always tells that it changed (the racy rule is out of play: the cache is told the run is 10 s later)."""
+
+    def __init__(self, root: Path, seed: int = 7, count: int = 30, big: bool = True):
+        self.root, self.rng, self.clock = root, random.Random(seed), 1_600_000_000 * 10**9
+        for index in range(count):
+            self.write(f"pkg{index % 3}/mod{index:02d}.py", self.text(index))
+        if big:  # large members take their own path in the writer (chunked, streamed)
+            self.write("pkg1/big.bin", b"".join(self.text(i)[:64] for i in range(3 * CHUNK // 64)))
+
+    def text(self, index: int, size: int | None = None) -> bytes:
+        size = self.rng.randint(1, 3000) if size is None else size
+        return (b"value_%d = %r\n" % (index, self.rng.random()) * (size // 20 + 1))[:size]
+
+    def path(self, name: str) -> Path:
+        return self.root / "src" / name
+
+    def names(self) -> list[str]:
+        return sorted(str(p.relative_to(self.root / "src")) for p in (self.root / "src").rglob("*") if p.is_file())
+
+    def write(self, name: str, data: bytes) -> None:
+        path = self.path(name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        self.touch(name)
+
+    def touch(self, name: str) -> None:
+        self.clock += 1_000_000
+        os.utime(self.path(name), ns=(self.clock, self.clock))
+
+    def members(self):
+        collector = Collector(str(self.root))
+        collector.add_path("src", "", "src")
+        return collector.sorted_members()
+
+    def cache(self) -> MemberCache:
+        return MemberCache(str(self.root / ".fink" / "zipcache"), now_ns=time.time_ns() + _LATER)
+
+    def bundle(self, name: str = "out.zip") -> tuple[zipwriter.ZipStats, bytes]:
+        stats = write_zip(str(self.root / name), self.members(), cache=self.cache())
+        return stats, (self.root / name).read_bytes()
+
+    def fresh(self) -> bytes:
+        write_zip(str(self.root / "fresh.zip"), self.members(), cache=None)
+        return (self.root / "fresh.zip").read_bytes()
+
+
+@pytest.fixture
+def copies(monkeypatch):
+    """The ranges copied from packs: (start, length) each."""
+    seen: list[tuple[int, int]] = []
+    copy = zipwriter._copy_range
+
+    def spy(source, target, start, length):
+        seen.append((start, length))
+        copy(source, target, start, length)
+    monkeypatch.setattr(zipwriter, "_copy_range", spy)
+    return seen
+
+
+def _change(tree: _Tree, kind: str, name: str) -> None:
+    if kind == "edit":
+        tree.write(name, tree.text(99))
+    elif kind == "shrink":
+        tree.write(name, tree.path(name).read_bytes()[:1])
+    elif kind == "grow":
+        tree.write(name, tree.path(name).read_bytes() * 3 + b"#")
+    elif kind == "remove":
+        tree.path(name).unlink()
+    elif kind == "rename":
+        tree.path(name).rename(tree.path(name + "_renamed"))
+    elif kind == "chmod":
+        tree.path(name).chmod(0o755)
+    elif kind == "add":
+        tree.write(name + "_new.py", tree.text(7))
+
+
+@pytest.mark.parametrize("kind", ["edit", "shrink", "grow", "remove", "rename", "chmod", "add"])
+def test_a_change_in_the_middle_of_the_order_keeps_the_runs_around_it_and_the_bytes_of_a_fresh_build(
+        temp_folder, copies, kind):
+    tree = _Tree(temp_folder)
+    first, _ = tree.bundle()
+    assert first.reused == 0 and copies == []
+    _change(tree, kind, "pkg1/mod10.py")
+    stats, data = tree.bundle()
+    assert data == tree.fresh()
+    assert len(copies) == 2  # the run before the change and the run after it, each one range
+    assert stats.reused == stats.files - (0 if kind == "remove" else 1)  # only the new or changed one compressed
+    with zipfile.ZipFile(temp_folder / "out.zip") as zf:
+        assert zf.testzip() is None and sorted(zf.namelist()) == tree.names()
+
+
+def test_an_unchanged_rebundle_is_one_range_and_a_second_rebundle_copies_from_the_newer_pack(temp_folder, copies):
+    tree = _Tree(temp_folder)
+    _, first = tree.bundle()
+    stats, again = tree.bundle()
+    assert again == first and stats.reused == stats.files and len(copies) == 1
+    assert copies[0] == (0, len(first) - _central_size(first))
+    _change(tree, "edit", "pkg0/mod00.py")
+    _, third = tree.bundle()
+    assert third == tree.fresh()
+
+
+def _central_size(data: bytes) -> int:
+    """Bytes of the central directory and its end record."""
+    with zipfile.ZipFile(__import__("io").BytesIO(data)) as zf:
+        return len(data) - zf.start_dir
+
+
+_KINDS = st.sampled_from(["edit", "shrink", "grow", "remove", "rename", "chmod", "add", "touch"])
+
+
+@settings(max_examples=_EXAMPLES, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(rounds=st.lists(st.lists(st.tuples(_KINDS, st.integers(0, 10**6)), min_size=0, max_size=4),
+                       min_size=1, max_size=3))
+def test_any_sequence_of_changes_gives_the_bytes_of_a_fresh_build(rounds):
+    with tempfile.TemporaryDirectory() as folder:
+        tree = _Tree(Path(folder), count=12, big=False)
+        tree.bundle()
+        for changes in rounds:
+            for kind, pick in changes:
+                names = tree.names()
+                name = names[pick % len(names)]
+                if kind == "touch":
+                    tree.touch(name)  # a new stamp, the same content: hashed again, still reused
+                else:
+                    _change(tree, kind, name)
+            stats, data = tree.bundle()
+            assert data == tree.fresh()
+            with zipfile.ZipFile(Path(folder) / "out.zip") as zf:
+                assert zf.testzip() is None and sorted(zf.namelist()) == tree.names()
+
+
+def _pack(tree: _Tree) -> Path:
+    packs = sorted((tree.root / ".fink" / "zipcache").glob("pack-*"), key=lambda p: p.stat().st_mtime_ns)
+    return packs[-1]
+
+
+@pytest.mark.parametrize("where", ["data", "header", "name"])
+def test_pack_bytes_that_are_not_what_the_cache_recorded_are_never_shipped(temp_folder, copies, where):
+    tree = _Tree(temp_folder)
+    tree.bundle()
+    pack = _pack(tree)
+    with zipfile.ZipFile(pack) as zf:
+        info = zf.getinfo("pkg2/mod05.py")
+    at = {"data": info.header_offset + 30 + len(info.filename) + 2, "header": info.header_offset + 14,
+          "name": info.header_offset + 30}[where]
+    with open(pack, "r+b") as fh:  # in place: same size, same inode; only the CRCs can tell
+        fh.seek(at)
+        byte = fh.read(1)
+        fh.seek(at)
+        fh.write(bytes([byte[0] ^ 0x5A]))
+    stats, data = tree.bundle()
+    assert copies  # the ranges were tried, and their check failed ...
+    assert data == tree.fresh()  # ... so the zip was written again, member by member
+    assert stats.reused == stats.files - (1 if where == "data" else 0)
+
+
+@pytest.mark.parametrize("how", ["missing", "refused", "short"])
+def test_without_copy_file_range_the_bytes_are_the_same(temp_folder, monkeypatch, how):
+    tree = _Tree(temp_folder)
+    tree.bundle()
+    _change(tree, "edit", "pkg1/mod10.py")
+    expected = tree.fresh()
+    if how == "missing":  # macOS, Windows, old Pythons
+        monkeypatch.delattr(os, "copy_file_range", raising=False)
+    elif how == "refused":  # e.g. the cache on another file system with an old kernel
+
+        def refuse(*args):
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        monkeypatch.setattr(os, "copy_file_range", refuse, raising=False)
+    else:  # the pack ends early: the range cannot be trusted
+        monkeypatch.setattr(os, "copy_file_range", lambda *args: 0, raising=False)
+    stats, data = tree.bundle()
+    assert data == expected and stats.reused == stats.files - 1
