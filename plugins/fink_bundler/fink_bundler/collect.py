@@ -75,7 +75,10 @@ class Ignore:
         if spec is None:
             return False
         suffix = "/" if is_dir else ""
-        return any(p and spec.match_file(p + suffix) for p in paths)
+        for path in paths:
+            if path and spec.match_file(path + suffix):
+                return True
+        return False
 
 
 class _Prefiltered:
@@ -84,8 +87,10 @@ class _Prefiltered:
     ordered evaluation (last matching pattern wins, ``!`` re-includes), so the answers are the same."""
 
     def __init__(self, spec: Any):
-        from pathspec.util import normalize_file
+        from pathspec.util import NORMALIZE_PATH_SEPS, normalize_file
         self.spec, self.normalize = spec, normalize_file
+        #: no separator to translate (POSIX): a path that does not start with "/" or "./" is already normalised
+        self.plain = not NORMALIZE_PATH_SEPS
         regexes = [p.regex.pattern for p in spec.patterns if p.include is not None and p.regex is not None]
         try:  # pathspec's patterns carry a named group each; in one alternation they must be plain groups
             self.any = re.compile("|".join(f"(?:{re.sub(r'[(][?]P<[^>]+>', '(?:', r)})" for r in regexes))
@@ -95,8 +100,10 @@ class _Prefiltered:
             self.any = re.compile(r"(?!)")  # matches nothing
 
     def match_file(self, path: str) -> bool:
-        if self.any is not None and self.any.search(self.normalize(path)) is None:
-            return False
+        if self.any is not None:
+            norm = path if self.plain and not path.startswith(("/", "./")) else self.normalize(path)
+            if self.any.search(norm) is None:
+                return False
         return bool(self.spec.match_file(path))
 
 
@@ -201,8 +208,9 @@ class Collector:
         return path[len(prefix):].replace(os.sep, "/")
 
     def _add_file(self, path: str, name: str, user_files: bool, info: os.stat_result | None = None,
-                  is_link: bool | None = None) -> None:
-        rel = self._rel_to_workdir(path, user_files)
+                  is_link: bool | None = None, rel: str | None = "?") -> None:
+        if rel == "?":  # not given by the walk
+            rel = self._rel_to_workdir(path, user_files)
         if name.endswith(NOISE_SUFFIXES) or self._ignored(name, rel, False, user_files):
             return
         if is_link is not False:  # the walk knows (from the directory entry, no system call)
@@ -219,13 +227,16 @@ class Collector:
         all a loop check needs: a plain subfolder's resolved path is ``real/<name>``."""
         with os.scandir(folder) as it:
             entries = sorted(it, key=lambda e: e.name)
+        # the path relative to the working folder: the folder's, then each entry's (its path is folder/name)
+        top = user_files and folder == self.workdir and not folder.endswith(os.sep)
+        base = "" if top else self._rel_to_workdir(folder, user_files)
         for entry in entries:
             name = _join(prefix, entry.name)
-            rel = self._rel_to_workdir(entry.path, user_files)
+            rel = None if base is None else _join(base, entry.name)
             if entry.name in NOISE_DIRS:
                 continue
             if not _is_dir(entry):  # follows symlinks; no system call for a plain entry
-                self._add_file(entry.path, name, user_files, None, entry.is_symlink())  # checks the patterns
+                self._add_file(entry.path, name, user_files, None, entry.is_symlink(), rel)  # checks the patterns
                 continue
             if self._ignored(name, rel, False, user_files):
                 continue

@@ -52,6 +52,7 @@ _GAP = 64 * 1024              #: neighbours this close (a local header and a nam
 #: (local header, name and compressed bytes: what a range copy of the pack carries)
 _ENTRY = struct.Struct("<IQQIQHIII")
 _STAMP = struct.Struct("<QqqQQ")     #: size, mtime_ns, ctime_ns, inode, device
+_sha256 = hashlib.sha256
 _MARSHAL = 4                  #: marshal format version written (readable by every Python fink supports)
 
 
@@ -112,19 +113,23 @@ class MemberCache:
         self._lock = threading.Lock()
         self.hits = 0
         self._noted: set[str] = set()
+        self._key_prefix: bytes | None = None
 
     # -- loading ---------------------------------------------------------------------------------------------
     def bind(self, settings: str) -> None:
         """Load the index if it was written by this cache format, this bundler version and these settings."""
         self.header = {"format": FORMAT, "fink": _bundler_version(), "settings": settings}
+        self._key_prefix = None
         try:
             data = _read_index(os.path.join(self.folder, INDEX))
             if data.get("header") != self.header:
                 return
             self.seq = int(data["seq"])
             packs = {p: v for p, v in data["packs"].items() if self._pack_ok(v[0], v[1])}
-            self.packs = packs
-            self.entries = {k: v for k, v in data["entries"].items() if _pack_id(v) in packs}
+            self.packs, entries = packs, data["entries"]
+            if len(packs) < len(data["packs"]):  # entries into a dropped pack go with it
+                entries = {k: v for k, v in entries.items() if _pack_id(v) in packs}
+            self.entries = entries
             self.stamps = data["stamps"]
         except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, EOFError):
             self.packs, self.entries, self.stamps, self.seq = {}, {}, {}, 0
@@ -154,8 +159,12 @@ class MemberCache:
             self._noted.add(source)
 
     def key(self, name: str, executable: bool, content: bytes) -> bytes:
-        text = "\0".join([str(FORMAT), self.header.get("settings", ""), name, "755" if executable else "644", ""])
-        return hashlib.sha256(text.encode("utf-8") + content).digest()[:20]
+        """sha256 of "<format> NUL <settings> NUL <name> NUL <mode> NUL" and the content hash; 20 bytes."""
+        prefix = self._key_prefix
+        if prefix is None:
+            prefix = self._key_prefix = f"{FORMAT}\x00{self.header.get('settings', '')}\x00".encode("utf-8")
+        return _sha256(b"".join((prefix, name.encode("utf-8"), b"\x00755\x00" if executable else b"\x00644\x00",
+                                 content))).digest()[:20]
 
     def lookup(self, key: bytes) -> Hit | None:
         entry = self.entries.get(key)
