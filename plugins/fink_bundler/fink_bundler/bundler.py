@@ -43,7 +43,7 @@ from fink.errors import ConfigError, FinkError
 from .collect import DEFAULT_EXCLUDES, Collector, Ignore, load_ignore_patterns
 from .deps import CACHE_DIR, Installed, install_node, install_python, is_install_noise, node_modules_folders
 from .membercache import CACHE_SUBDIR, open_cache
-from .zipwriter import write_zip
+from .zipwriter import prepare, write_zip
 
 __all__ = ["register", "deregister", "BundleResult", "build_lambda_bundle", "build_code_bundle", "run_pre_bundle",
            "check_unzipped", "on_bundle_pre", "on_bundle_init", "MAX_UNZIPPED", "TOOLS"]
@@ -121,14 +121,23 @@ def _json_bytes(data: Any) -> bytes:
     return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def _write(collector: Collector, zip_path: str, limit_unzipped: bool, ui: Any) -> BundleResult:
+def _early_cache(workdir: str) -> Any:
+    """The member cache, opened before the files are collected: its index is read and the previous bundle is
+    hashed in the background while the walk runs (see ``zipwriter.prepare``)."""
+    cache = open_cache(os.path.join(workdir, CACHE_DIR))
+    if cache is not None:
+        prepare(cache)
+    return cache
+
+
+def _write(collector: Collector, zip_path: str, limit_unzipped: bool, ui: Any, cache: Any) -> BundleResult:
     members = collector.sorted_members()
     if not members:
         raise ConfigError("The bundle would be empty.", hint="Check bundling.folders and your ignore patterns.")
     if limit_unzipped:
         check_unzipped(sum(m.length for m in members))
     _report_left_out(collector, ui)
-    stats = write_zip(zip_path, members, cache=open_cache(os.path.join(collector.workdir, CACHE_DIR)))
+    stats = write_zip(zip_path, members, cache=cache)
     os.chmod(zip_path, 0o644)  # whatever the umask: the bundle is not a private file, its members are 0644/0755
     sha = stats.sha256
     if ui is not None:
@@ -159,6 +168,16 @@ def build_lambda_bundle(section: dict, workdir: str | None = None, *, ignore: li
                         keep: bool = True, ui: Any = None) -> BundleResult:
     """Build a Lambda function's zip from the ``lambda`` config section (see the module docstring)."""
     workdir = os.path.abspath(workdir or os.getcwd())
+    cache = _early_cache(workdir)
+    try:
+        return _lambda_bundle(section, workdir, ignore, keep, ui, cache)
+    finally:
+        if cache is not None:
+            cache.close()
+
+
+def _lambda_bundle(section: dict, workdir: str, ignore: list[str] | None, keep: bool, ui: Any,
+                   cache: Any) -> BundleResult:
     collector, zip_path = _new_collector(section, workdir, ignore)
     function = _section(section, "lambda")
     runtime = function.get("runtime") or "python3.12"
@@ -182,7 +201,7 @@ def build_lambda_bundle(section: dict, workdir: str | None = None, *, ignore: li
     elif runtime.startswith("nodejs") and os.path.isfile(os.path.join(workdir, "package.json")):
         announce = "installing package.json dependencies with npm (production only)"
         _add_installed(collector, install_node(workdir, keep, announce=lambda: _deps_ui(ui, announce)), ui)
-    return _write(collector, zip_path, True, ui)
+    return _write(collector, zip_path, True, ui, cache)
 
 
 def _arch_label(function: dict) -> str:
@@ -194,6 +213,15 @@ def build_code_bundle(section: dict, workdir: str | None = None, *, ignore: list
                       ui: Any = None) -> BundleResult:
     """Build a CodeDeploy revision zip from the ``code`` config section (see the module docstring)."""
     workdir = os.path.abspath(workdir or os.getcwd())
+    cache = _early_cache(workdir)
+    try:
+        return _code_bundle(section, workdir, ignore, ui, cache)
+    finally:
+        if cache is not None:
+            cache.close()
+
+
+def _code_bundle(section: dict, workdir: str, ignore: list[str] | None, ui: Any, cache: Any) -> BundleResult:
     collector, zip_path = _new_collector(section, workdir, ignore)
     defaults = _section(section, "defaults")
     folders = _section(section, "bundling").get("folders") or [dict(f) for f in DEFAULT_CODE_FOLDERS]
@@ -207,7 +235,7 @@ def build_code_bundle(section: dict, workdir: str | None = None, *, ignore: list
         raise ConfigError("The code bundle has no appspec.yml at its root.",
                           hint="CodeDeploy needs appspec.yml at the root of the revision: put it in the folder "
                                "bundled with target '' (by default codedeploy/appspec.yml).")
-    return _write(collector, zip_path, False, ui)
+    return _write(collector, zip_path, False, ui, cache)
 
 
 def _stack_output_bytes(outputs: Any) -> bytes:

@@ -38,7 +38,7 @@ from typing import Any, Iterator
 
 __all__ = ["MemberCache", "Hit", "open_cache", "FORMAT", "DEFAULT_LIMIT", "LIMIT_ENV", "CACHE_SUBDIR"]
 
-FORMAT = 2                    #: version of the cache layout; part of every key and of the index header
+FORMAT = 3                    #: version of the cache layout; part of every key and of the index header
 DEFAULT_LIMIT = 1 << 30       #: 1 GiB of packs
 LIMIT_ENV = "FINK_BUNDLE_CACHE_MB"
 CACHE_SUBDIR = "zipcache"
@@ -106,7 +106,7 @@ class MemberCache:
         self.header: dict[str, Any] = {}
         # Compact on purpose (packed bytes, not lists of ints): memory must stay low for 20,000-file bundles.
         self.entries: dict[bytes, bytes] = {}  #: key -> _ENTRY(pack id, offset, csize, crc, size, method, ccrc, used)
-        self.packs: dict[int, list] = {}       #: pack id -> [file name, size]
+        self.packs: dict[int, list] = {}       #: pack id -> [file name, size, sha256 of its bytes]
         self.stamps: dict[str, bytes] = {}     #: source path -> _STAMP(stamp) + content hash (32 bytes)
         self.seq = 0
         self._fds: dict[str, int] = {}
@@ -114,12 +114,17 @@ class MemberCache:
         self.hits = 0
         self._noted: set[str] = set()
         self._key_prefix: bytes | None = None
+        self.prehash: Any = None  #: the zip writer's background hash of the newest pack (see zipwriter.prepare)
 
     # -- loading ---------------------------------------------------------------------------------------------
     def bind(self, settings: str) -> None:
-        """Load the index if it was written by this cache format, this bundler version and these settings."""
-        self.header = {"format": FORMAT, "fink": _bundler_version(), "settings": settings}
-        self._key_prefix = None
+        """Load the index if it was written by this cache format, this bundler version and these settings (once:
+        binding again to the same settings keeps what was loaded)."""
+        header = {"format": FORMAT, "fink": _bundler_version(), "settings": settings}
+        if header == self.header:
+            return
+        self.header, self._key_prefix = header, None
+        self.packs, self.entries, self.stamps, self.seq = {}, {}, {}, 0
         try:
             data = _read_index(os.path.join(self.folder, INDEX))
             if data.get("header") != self.header:
@@ -181,6 +186,10 @@ class MemberCache:
     def pack_fd(self, pack_id: int) -> int:
         """An open descriptor of pack ``pack_id`` (closed by ``close``/``commit``)."""
         return self._fd(self.packs[pack_id][0])
+
+    def newest_pack(self) -> int | None:
+        """The pack written last: the previous bundle (its members' entries all point into it)."""
+        return max(self.packs) if self.packs else None
 
     def pack_path(self, pack_id: int) -> str:
         return os.path.join(self.folder, self.packs[pack_id][0])
@@ -262,14 +271,19 @@ class MemberCache:
 
     # -- recording -------------------------------------------------------------------------------------------
     def close(self) -> None:
+        if self.prehash is not None:
+            self.prehash.stop()
+            self.prehash = None
         with self._lock:
             for fd in self._fds.values():
                 os.close(fd)
             self._fds.clear()
 
-    def commit(self, zip_path: str, written: list[tuple[bytes, int, int, int, int, int, int, int]]) -> None:
+    def commit(self, zip_path: str, written: list[tuple[bytes, int, int, int, int, int, int, int]],
+               digest: bytes = b"") -> None:
         """Record the members of the finished ``zip_path``: (key, offset, csize, crc, size, method, ccrc, rcrc)
-        each (``rcrc``: CRC-32 of the member's local header, name and compressed bytes).
+        each (``rcrc``: CRC-32 of the member's local header, name and compressed bytes); ``digest`` is the zip's
+        SHA-256 (checks the whole pack when a re-bundle copies ranges of it).
 
         The zip becomes the newest pack; packs nothing points into any more, and the least recently used ones
         beyond the limit, are removed. Errors only mean a colder cache next time.
@@ -280,7 +294,7 @@ class MemberCache:
             self.seq += 1
             pack = f"pack-{self.seq:06d}-{os.urandom(4).hex()}.zip"
             _link_or_copy(zip_path, os.path.join(self.folder, pack))
-            self.packs[self.seq] = [pack, os.path.getsize(os.path.join(self.folder, pack))]
+            self.packs[self.seq] = [pack, os.path.getsize(os.path.join(self.folder, pack)), digest]
             seq, pack_entry, entries = self.seq, _ENTRY.pack, self.entries
             for key, offset, csize, crc, size, method, ccrc, rcrc in written:
                 entries[key] = pack_entry(seq, offset, csize, crc, size, method, ccrc, seq, rcrc)
