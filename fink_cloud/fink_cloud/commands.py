@@ -49,10 +49,10 @@ def deploy(context: dict, config: dict) -> int:
             context["cloud_result"] = "no changes"  # what a stack group reports for this member
             outputs = outputs_of(plan.stack)
         else:
-            status = execute_plan(context, config, cfn, plan, guard)
-            ui.success(f"Stack '{plan.stack_name}' is {status}.")
+            outcome = execute_plan(context, config, cfn, plan, guard)
+            ui.success(f"Stack '{plan.stack_name}' is {outcome.status}.")
             context["cloud_result"] = "deployed"
-            outputs = outputs_of(cfn.describe_stack(plan.stack_name))
+            outputs = outputs_of(outcome.stack or cfn.describe_stack(plan.stack_name))
     apply_settings(context, config, cfn, plan)
     context["stack_output"] = outputs
     _show_outputs(ui, outputs)

@@ -21,6 +21,7 @@ from fink.errors import ConfigError, FinkError, GracefulExit
 from fink.render import table
 
 from .cfn import CloudFormation
+from .deploy_state import add_state, deployed_state, template_digest, without_state
 from .events import SUCCESS_STATUSES, StackWatcher, failure_summary
 from .params import (SECRETS_METADATA, ParameterChange, check_parameters, check_values, keeps_previous,
                      parameter_changes, parameter_list, secret_keys)
@@ -29,7 +30,7 @@ from .stack_settings import (SettingsPlan, change_set_settings, create_stack_set
                              upload_extra)
 from .template import MAX_BODY_BYTES, has_stack_policy, load_template, override_note, stack_policies
 
-__all__ = ["Plan", "make_plan", "execute_plan", "discard_plan", "check_deployable", "parameter_table",
+__all__ = ["Plan", "Outcome", "make_plan", "execute_plan", "discard_plan", "check_deployable", "parameter_table",
            "outputs_of", "timeout_of", "ChangeSetGuard", "apply_settings"]
 
 _BLOCKED = {
@@ -150,8 +151,12 @@ def make_plan(context: dict, config: dict, cfn: CloudFormation, *, preview: bool
     new_params = parameter_list(config_params)
     changes = [] if _is_new(stack) else _parameter_changes(context["_ui"], cfn, template_params, stack, new_params,
                                                            secrets)
+    state = add_state(template, secrets)
     change_set_type = "CREATE" if _is_new(stack) else "UPDATE"
     request = _change_set_request(context, config, json.dumps(template, indent=2), change_set_type)
+    if state is not None:
+        request["Parameters"] = [*request["Parameters"], state]
+        request["Description"] = description(request)
     settings = plan_settings(None if _is_new(stack) else stack, config["stack"])
     change_set, last_event = None, None
     if not preview and not reviewed and not changes and not settings.tag_changes \
@@ -185,7 +190,12 @@ def _same_as_deployed(cfn: CloudFormation, stack: dict[str, Any] | None, templat
         return False
     if request.get("RoleARN", stack.get("RoleARN")) != stack.get("RoleARN"):  # type: ignore[union-attr]
         return False
-    return cfn.original_template(stack["StackId"]) == json.loads(json.dumps(template))  # type: ignore[index]
+    state = deployed_state(stack)
+    if state is not None and state.get("t") != template_digest(template):
+        return False  # a different digest proves a change; an equal one is confirmed below (another tool may
+        # have updated the stack since)
+    deployed = cfn.original_template(stack["StackId"])  # type: ignore[index]
+    return without_state(deployed) == without_state(json.loads(json.dumps(template)))
 
 
 def _check_keep_previous(config_params: dict, stack: dict[str, Any] | None) -> None:
@@ -210,15 +220,20 @@ def _secret_parameters(ui: Any, template: dict[str, Any], config_params: dict) -
 
 def _parameter_changes(ui: Any, cfn: CloudFormation, template_params: dict, stack: dict[str, Any],
                        new_params: list[dict[str, Any]], secrets: set[str]) -> list[ParameterChange]:
-    """The parameter diff; if it would show a previous value, the deployed template is read first to learn which
-    parameters held a secret then (their previous values are registered as secrets and shown masked)."""
+    """The parameter diff; if it would show a previous value, the parameters that held a secret then are looked up
+    (in the deploy state, or else in the deployed template) and their previous values registered as secrets and
+    shown masked."""
     current = stack.get("Parameters", [])
     _register_previous(ui, current, secrets)
     changes = parameter_changes(template_params, current, new_params, secrets)
     if not any(not c.secret and c.old is not None for c in changes):
         return changes
-    deployed = cfn.processed_template(stack["StackName"])
-    were = set((deployed.get("Metadata") or {}).get(SECRETS_METADATA) or ())
+    state = deployed_state(stack)
+    if state is not None and isinstance(state.get("s"), list):
+        were = {str(name) for name in state["s"]}
+    else:
+        deployed = cfn.processed_template(stack["StackName"])
+        were = set((deployed.get("Metadata") or {}).get(SECRETS_METADATA) or ())
     _register_previous(ui, current, were)
     return parameter_changes(template_params, current, new_params, secrets | were) if were else changes
 
@@ -306,9 +321,16 @@ def outputs_of(stack: dict[str, Any] | None) -> dict[str, str]:
 
 
 # ---- executing ------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Outcome:
+    status: str                          # the stack's final status
+    stack: dict[str, Any] | None = None  # the stack as last read, when following it ended with DescribeStacks
+
+
 def execute_plan(context: dict, config: dict, cfn: CloudFormation, plan: Plan,
-                 guard: ChangeSetGuard | None = None) -> str:
-    """Execute the change set, follow the stack and apply the stack policy; returns the final status.
+                 guard: ChangeSetGuard | None = None) -> Outcome:
+    """Execute the change set, follow the stack and apply the stack policy; returns the final status (and the
+    stack, when following it already read it).
 
     Until ExecuteChangeSet has been sent, ``guard`` (one is made when none is handed in) deletes the change set
     on any failure or interrupt."""
@@ -318,7 +340,7 @@ def execute_plan(context: dict, config: dict, cfn: CloudFormation, plan: Plan,
         return _execute(context, config, cfn, plan, guard)
 
 
-def _execute(context: dict, config: dict, cfn: CloudFormation, plan: Plan, guard: ChangeSetGuard) -> str:
+def _execute(context: dict, config: dict, cfn: CloudFormation, plan: Plan, guard: ChangeSetGuard) -> Outcome:
     ui = context["_ui"]
     override = bool(context["_arguments"].get("--override-stack-policy"))
     policy, during = stack_policies(plan.module, override)
@@ -348,7 +370,7 @@ def _execute(context: dict, config: dict, cfn: CloudFormation, plan: Plan, guard
         raise
     if restore or (plan.change_set_type == "CREATE" and not plan.creates_stack):
         cfn.set_stack_policy(stack_id, json.dumps(policy))
-    return status
+    return Outcome(status, watcher.stack)
 
 
 def _unchanged_since_plan(cfn: CloudFormation, plan: Plan, stack_id: str) -> str | None:
@@ -382,7 +404,7 @@ def _restore_policy_quietly(ui: Any, cfn: CloudFormation, name: str, stack_id: s
 def _watcher(context: dict, config: dict, cfn: CloudFormation, plan: Plan, stack_id: str,
              after: str | None, since: Any = None) -> StackWatcher:
     return StackWatcher(cfn, context["_ui"], context["_clock"], stack_id, plan.stack_name, after, timeout_of(config),
-                        since=since)
+                        since=since, quick=True)
 
 
 def _apply_update_policy(ui: Any, cfn: CloudFormation, plan: Plan, stack_id: str, policy: dict,

@@ -87,11 +87,17 @@ class StackWatcher:
     timeout: float = 3600.0
     #: events at or before this time (AWS's clock) belong to earlier operations; saves reading the latest event id
     since: Any = None
+    #: look at the stack once (DescribeStacks) before reading events: an operation that has already succeeded
+    #: ends the watch with that one read, which also holds the stack's outputs (see :attr:`stack`)
+    quick: bool = False
     events: list[dict[str, Any]] = field(default_factory=list)
     status: str = ""
+    #: the stack as read by the quick look, when that look ended the watch; ``None`` otherwise
+    stack: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         self._started = self.clock.monotonic()
+        self._looked = not self.quick
 
     @property
     def elapsed(self) -> float:
@@ -99,11 +105,28 @@ class StackWatcher:
 
     def watch(self) -> str:
         """Follow the stack until its status is terminal; returns that status."""
+        if not self._looked:
+            self._looked = True
+            done = self._look()
+            if done:
+                return done
         poller = Poller(self.clock, Backoff(initial=2.0, factor=1.5, maximum=15.0, timeout=self.timeout))
         try:
             return poller.poll(self._step, what=f"stack '{self.stack_name}'")
         finally:
             self.ui.end_status()
+
+    def _look(self) -> str | None:
+        """One DescribeStacks right after the operation was started. CloudFormation moves the stack to an
+        ``_IN_PROGRESS`` status before it answers CreateStack/ExecuteChangeSet (the AWS CLI's waiters rely on the
+        same), so a successful status here is this operation's outcome and no event needs to be read. Anything
+        else (in progress, failed, unreadable) is followed through the events, which name what happens."""
+        stack = self.cfn.describe_stack(self.stack_id)
+        status = (stack or {}).get("StackStatus", "")
+        if status not in SUCCESS_STATUSES:
+            return None
+        self.status, self.stack = status, stack
+        return status
 
     def _step(self) -> str | None:
         new = self.cfn.new_events(self.stack_id, self.after_event_id, self.since) if self.since is not None \

@@ -8,9 +8,9 @@ Everything is checked against the template's ``Parameters`` before anything is s
 surfacing as an AWS error.
 
 The diff never shows a secret: a parameter that is a secret now (its value came from a secret lookup, or it is
-NoEcho) or was one when last deployed (listed in the deployed template's ``Metadata``, see
+NoEcho) or was one when last deployed (named in the deploy state, or in the deployed template's ``Metadata``, see
 :data:`SECRETS_METADATA`) is shown as changed without either value. A parameter removed from the config shows the
-template default it reverts to.
+template default it reverts to. fink's own deploy state parameter (:mod:`.deploy_state`) is never part of a diff.
 """
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from fink.errors import ConfigError
+
+from .deploy_state import STATE_PARAMETER
 
 __all__ = ["to_cfn_value", "check_parameters", "check_values", "parameter_list", "ParameterChange",
            "parameter_changes", "keeps_previous", "is_no_echo", "secret_keys", "SECRETS_METADATA", "MASK"]
@@ -149,7 +151,7 @@ def parameter_changes(template_params: Mapping[str, Any], current: list[dict[str
     new_values = {p["ParameterKey"]: p.get("ParameterValue") for p in new if not p.get("UsePreviousValue")}
     kept = {p["ParameterKey"] for p in new if p.get("UsePreviousValue")}
     changes = []
-    for key in sorted((set(old_values) | set(new_values)) - kept):
+    for key in sorted((set(old_values) | set(new_values)) - kept - {STATE_PARAMETER}):
         declared = template_params.get(key, {})
         no_echo = is_no_echo(declared)
         old, value = _normalised(old_values.get(key), declared.get("Type", "String")), new_values.get(key)

@@ -279,7 +279,6 @@ def test_notification_arns_and_custom_policy(aws, project, run_cli, fake_clock):
 
 
 def test_example_infrastructure_provides_the_contract_outputs(aws, temp_folder, run_cli, fake_clock, request):
-    import shutil
     shutil.copytree(Path(str(request.config.rootpath)) / "examples" / "infrastructure", temp_folder,
                     dirs_exist_ok=True)
     _deploy(run_cli, fake_clock)

@@ -94,7 +94,12 @@ class Script:
         if policy is not None:
             self.add("set_stack_policy", {}, {"StackName": STACK_ID, "StackPolicyBody": policy})
         self.add("execute_change_set", {}, {"ChangeSetName": CS_ID, "StackName": STACK_ID, "ClientRequestToken": ANY})
-        return self
+        return self.under_way("UPDATE_IN_PROGRESS")
+
+    def under_way(self, status):
+        """The one look at the stack right after CreateStack/ExecuteChangeSet: real AWS answers an _IN_PROGRESS
+        status, so fink follows the events."""
+        return self.add("describe_stacks", stack(status), {"StackName": STACK_ID})
 
     def change_set_created(self):
         """An update up to CreateChangeSet (stack read, deployed template read, change set created); the test adds
@@ -194,6 +199,7 @@ def test_interrupted_create_says_how_to_clean_up(project, run_cli, fake_clock):
     script = Script()
     script.error("describe_stacks", "ValidationError", f"Stack with id {STACK} does not exist")
     script.add("create_stack", {"StackId": STACK_ID})
+    script.under_way("CREATE_IN_PROGRESS")
     script.add("describe_stack_events", page(event(STACK, "CREATE_IN_PROGRESS", "User Initiated")))
 
     def interrupt(_seconds):
@@ -210,6 +216,7 @@ def test_failed_create_leaves_rollback_complete_and_next_deploy_says_what_to_do(
     script = Script()
     script.error("describe_stacks", "ValidationError", f"Stack with id {STACK} does not exist")
     script.add("create_stack", {"StackId": STACK_ID})
+    script.under_way("CREATE_IN_PROGRESS")
     script.add("describe_stack_events", page(
         event(STACK, "CREATE_IN_PROGRESS", "User Initiated"), event("ArtifactBucket", "CREATE_IN_PROGRESS"),
         event("EventTopic", "CREATE_IN_PROGRESS"),
