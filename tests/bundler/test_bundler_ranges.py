@@ -229,3 +229,74 @@ def test_members_that_come_back_are_copied_from_an_older_pack_and_checked_record
     assert data == tree.fresh()
     assert len(copies) >= 2  # the newest pack's runs and the older pack's run of pkg2/
     assert stats.reused == stats.files - (1 if damaged else 0)
+
+
+_SECTION = {"lambda": {"handlerFile": "handler.py", "runtime": "python3.12"},
+            "bundling": {"folders": [{"source": "src", "target": ""}]}}
+
+
+@pytest.fixture
+def through_the_bundler(temp_folder, monkeypatch):
+    """A tree bundled by ``build_lambda_bundle`` (which starts copying the previous bundle into ``bundle.zip.tmp``
+    while it walks), with the cache told the run is 10 s later so the stamps are trusted."""
+    from fink_bundler import bundler
+
+    monkeypatch.setattr(bundler, "open_cache", lambda folder: MemberCache(
+        os.path.join(folder, "zipcache"), now_ns=time.time_ns() + _LATER))
+    tree = _Tree(temp_folder)
+    (temp_folder / "handler.py").write_text("def handle(event, context):\n    return 1\n")
+
+    def build() -> tuple[bundler.BundleResult, bytes]:
+        result = bundler.build_lambda_bundle(_SECTION, str(temp_folder), ignore=[])
+        data = Path(result.path).read_bytes()
+        assert result.sha256 == sha256_b64(data) and not (temp_folder / "bundle.zip.tmp").exists()
+        return result, data
+
+    def fresh() -> bytes:
+        with tempfile.TemporaryDirectory() as other:
+            (Path(other) / "src").symlink_to(temp_folder / "src")
+            (Path(other) / "handler.py").write_bytes((temp_folder / "handler.py").read_bytes())
+            monkeypatch.setenv("FINK_BUNDLE_CACHE_MB", "0")
+            try:
+                result = bundler.build_lambda_bundle(_SECTION, other, ignore=[])
+            finally:
+                monkeypatch.delenv("FINK_BUNDLE_CACHE_MB")
+            return Path(result.path).read_bytes()
+    return tree, build, fresh
+
+
+@pytest.mark.parametrize("change", ["middle", "first member", "last member removed", "nothing"])
+def test_the_previous_bundle_copied_ahead_during_the_walk_gives_the_bytes_of_a_fresh_build(
+        through_the_bundler, copies, change, monkeypatch):
+    tree, build, fresh = through_the_bundler
+    hand_over = zipwriter._Prehash.hand_over
+
+    def when_done(self, target):  # deterministic: the copy ahead has finished when the writer takes the file
+        self.join()
+        return hand_over(self, target)
+    monkeypatch.setattr(zipwriter._Prehash, "hand_over", when_done)
+    _, first = build()
+    if change == "middle":
+        _change(tree, "edit", "pkg1/mod10.py")
+    elif change == "first member":
+        _change(tree, "edit", "pkg0/mod00.py")
+    elif change == "last member removed":  # the new zip is shorter than the bytes copied ahead
+        _change(tree, "remove", tree.names()[-1])
+    copies.clear()
+    result, data = build()
+    assert data == fresh()
+    if change == "nothing":
+        assert data == first and result.reused == len(result.names)
+        assert [length for _, length in copies] == [0]  # the whole run was in place before the plan was made
+
+
+def test_a_bundle_that_stops_before_writing_leaves_no_temporary_file(through_the_bundler):
+    from fink.errors import ConfigError
+
+    tree, build, _ = through_the_bundler
+    build()
+    broken = dict(_SECTION, bundling={"folders": [{"source": "src", "target": ""}, {"source": "missing"}]})
+    from fink_bundler import bundler
+    with pytest.raises(ConfigError):
+        bundler.build_lambda_bundle(broken, str(tree.root), ignore=[])
+    assert not (tree.root / "bundle.zip.tmp").exists()

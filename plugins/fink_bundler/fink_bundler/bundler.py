@@ -82,9 +82,11 @@ def _section(section: Any, *keys: str) -> dict:
     return node if isinstance(node, dict) else {}
 
 
-def _new_collector(section: dict, workdir: str, ignore: list[str] | None) -> tuple[Collector, str]:
+def _new_collector(section: dict, workdir: str, ignore: list[str] | None, cache: Any = None) -> tuple[Collector, str]:
     bundling = _section(section, "bundling")
     zip_path = confined_path(bundling.get("zip") or DEFAULT_ZIP, workdir, "bundling.zip")
+    if cache is not None:  # before the collector takes the identity of <zip>.tmp, which this creates
+        prepare(cache, target=zip_path + ".tmp")
     patterns = load_ignore_patterns({}, workdir) if ignore is None else ignore
     excluded = (zip_path, zip_path + ".tmp", os.path.join(workdir, CACHE_DIR))
     collector = Collector(workdir, Ignore(patterns, defaults=DEFAULT_EXCLUDES), excluded,
@@ -122,12 +124,9 @@ def _json_bytes(data: Any) -> bytes:
 
 
 def _early_cache(workdir: str) -> Any:
-    """The member cache, opened before the files are collected: its index is read and the previous bundle is
-    hashed in the background while the walk runs (see ``zipwriter.prepare``)."""
-    cache = open_cache(os.path.join(workdir, CACHE_DIR))
-    if cache is not None:
-        prepare(cache)
-    return cache
+    """The member cache, opened before the files are collected: ``_new_collector`` reads its index and starts
+    hashing (and copying) the previous bundle in the background while the walk runs (see ``zipwriter.prepare``)."""
+    return open_cache(os.path.join(workdir, CACHE_DIR))
 
 
 def _write(collector: Collector, zip_path: str, limit_unzipped: bool, ui: Any, cache: Any) -> BundleResult:
@@ -178,7 +177,7 @@ def build_lambda_bundle(section: dict, workdir: str | None = None, *, ignore: li
 
 def _lambda_bundle(section: dict, workdir: str, ignore: list[str] | None, keep: bool, ui: Any,
                    cache: Any) -> BundleResult:
-    collector, zip_path = _new_collector(section, workdir, ignore)
+    collector, zip_path = _new_collector(section, workdir, ignore, cache)
     function = _section(section, "lambda")
     runtime = function.get("runtime") or "python3.12"
     node_package = runtime.startswith("nodejs") and os.path.isfile(os.path.join(workdir, "package.json"))
@@ -222,7 +221,7 @@ def build_code_bundle(section: dict, workdir: str | None = None, *, ignore: list
 
 
 def _code_bundle(section: dict, workdir: str, ignore: list[str] | None, ui: Any, cache: Any) -> BundleResult:
-    collector, zip_path = _new_collector(section, workdir, ignore)
+    collector, zip_path = _new_collector(section, workdir, ignore, cache)
     defaults = _section(section, "defaults")
     folders = _section(section, "bundling").get("folders") or [dict(f) for f in DEFAULT_CODE_FOLDERS]
     _add_folders(collector, folders, lambda source: "")

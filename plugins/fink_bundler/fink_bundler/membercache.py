@@ -20,7 +20,8 @@ Rules:
 - before cached bytes are used, their length and the CRC-32 of the compressed bytes are checked; a pack whose size
   changed is dropped; a bad entry is compressed afresh;
 - the packs together stay below a limit (``DEFAULT_LIMIT``, or ``FINK_BUNDLE_CACHE_MB``; ``0`` switches the cache
-  off); the least recently used packs are evicted first;
+  off); the least recently used packs are evicted first: renamed to ``evicted-*`` at once, deleted by the next
+  bundle in the background while it collects its files (deleting a 128 MB file costs tens of milliseconds);
 - the cache never fails a bundle: an unreadable or unwritable cache means compressing everything.
 """
 from __future__ import annotations
@@ -43,6 +44,7 @@ DEFAULT_LIMIT = 1 << 30       #: 1 GiB of packs
 LIMIT_ENV = "FINK_BUNDLE_CACHE_MB"
 CACHE_SUBDIR = "zipcache"
 INDEX = "index.bin"
+_EVICTED = "evicted-"           #: prefix of an evicted pack waiting to be deleted
 _MAGIC = b"FINKZC\x00\x01"  #: start of the index file, then sha256 of the payload, then the payload (marshal)
 _RACY_NS = 2_000_000_000      #: a file changed this close to the run's start is hashed again next time
 _BLOCK = 1 << 20
@@ -115,6 +117,7 @@ class MemberCache:
         self._noted: set[str] = set()
         self._key_prefix: bytes | None = None
         self.prehash: Any = None  #: the zip writer's background hash of the newest pack (see zipwriter.prepare)
+        self._sweeper: threading.Thread | None = None
 
     # -- loading ---------------------------------------------------------------------------------------------
     def bind(self, settings: str) -> None:
@@ -289,6 +292,8 @@ class MemberCache:
         beyond the limit, are removed. Errors only mean a colder cache next time.
         """
         self.close()
+        if self._sweeper is not None:
+            self._sweeper.join()
         try:
             os.makedirs(self.folder, exist_ok=True)
             self.seq += 1
@@ -307,19 +312,39 @@ class MemberCache:
         used = {p: 0 for p in self.packs}
         for entry in self.entries.values():
             pack, last = _pack_id(entry), _used(entry)
-            used[pack] = max(used.get(pack, 0), last)
+            if last > used.get(pack, 0):
+                used[pack] = last
         total = sum(v[1] for v in self.packs.values())
+        dropped = False
         for last_used, pack in sorted((u, p) for p, u in used.items()):
             if last_used and total <= self.limit:
                 continue
             total -= self.packs.pop(pack)[1]
-        self.entries = {k: v for k, v in self.entries.items() if _pack_id(v) in self.packs}
+            dropped = True
+        if dropped:
+            self.entries = {k: v for k, v in self.entries.items() if _pack_id(v) in self.packs}
         if len(self.stamps) > len(self.entries) + len(self._noted):
             self.stamps = {s: v for s, v in self.stamps.items() if s in self._noted}
         names = {v[0] for v in self.packs.values()}
         for name in os.listdir(self.folder):
             if name.startswith("pack-") and name not in names:
-                _remove(os.path.join(self.folder, name))
+                try:  # a rename is instant; the next bundle deletes it while it walks (``sweep``)
+                    os.replace(os.path.join(self.folder, name), os.path.join(self.folder, _EVICTED + name))
+                except OSError:
+                    _remove(os.path.join(self.folder, name))
+
+    def sweep(self) -> None:
+        """Delete the packs the last bundle evicted, in the background (joined by ``commit``)."""
+        if self._sweeper is not None:
+            return
+        try:
+            names = [n for n in os.listdir(self.folder) if n.startswith(_EVICTED)]
+        except OSError:
+            return
+        if names:
+            self._sweeper = threading.Thread(target=lambda: [_remove(os.path.join(self.folder, n)) for n in names],
+                                             name="fink-zip-sweep", daemon=True)
+            self._sweeper.start()
 
     def _save(self) -> None:
         data = {"header": self.header, "seq": self.seq, "packs": self.packs, "entries": self.entries,

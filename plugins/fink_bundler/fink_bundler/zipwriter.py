@@ -321,14 +321,21 @@ class _Prehash(threading.Thread):
 
     A re-bundle usually starts with a long run of the previous bundle's bytes (everything before the first change):
     the hash of that part is then ready, and only the rest of the new zip is hashed after the plan. The check also
-    vouches for every byte of the pack, so ranges copied from it need no record-by-record CRC check."""
+    vouches for every byte of the pack, so ranges copied from it need no record-by-record CRC check.
 
-    def __init__(self, path: str, length: int, expected: bytes):
+    With a ``target`` (the new zip's temporary file, created here, before the walk takes its identity), the blocks
+    are also written there, until the writer takes the file over (``hand_over``): the new zip's unchanged start is
+    then in place before the plan is made."""
+
+    def __init__(self, path: str, length: int, expected: bytes, target: str | None = None):
         super().__init__(name="fink-zip-prehash", daemon=True)
         self.path, self.length, self.expected = path, length, expected
         self.states: list[tuple[int, Any]] = [(0, hashlib.sha256())]  #: (offset, SHA-256 state there)
         self.ok = False
-        self._halt = False
+        self.target, self.copied, self._writing = target, 0, target is not None
+        self._target_fd = None if target is None else os.open(
+            target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o644)
+        self._halt, self._handed, self._lock = False, False, threading.Lock()
 
     def run(self) -> None:
         digest, pos, view = hashlib.sha256(), 0, memoryview(bytearray(CHUNK))
@@ -340,13 +347,41 @@ class _Prehash(threading.Thread):
                     if not block:
                         return
                     digest.update(block)
+                    self._copy(block, pos)
                     pos += len(block)
                     self.states.append((pos, digest.copy()))
             finally:
                 os.close(fd)
         except OSError:
             return
+        finally:
+            with self._lock:
+                self._writing = False
+                if self._target_fd is not None:
+                    os.close(self._target_fd)
+                    self._target_fd = None
         self.ok = pos == self.length and digest.digest() == self.expected
+
+    def _copy(self, block: memoryview, pos: int) -> None:
+        with self._lock:
+            if not self._writing:
+                return
+            if hasattr(os, "pwrite"):
+                view = block
+                while view:
+                    view = view[os.pwrite(self._target_fd, view, pos + len(block) - len(view)):]
+            else:  # Windows: the descriptor is this thread's own
+                os.lseek(self._target_fd, pos, os.SEEK_SET)
+                _write_out(self._target_fd, block)
+            self.copied = pos + len(block)
+
+    def hand_over(self, target: str) -> int:
+        """Stop writing to ``target``; returns how many of the pack's first bytes are there (0: not this file)."""
+        if target != self.target:
+            return 0
+        with self._lock:
+            self._writing, self._handed = False, True
+            return self.copied
 
     def state_at(self, offset: int) -> tuple[int, Any]:
         """The last state at or before ``offset`` (call after ``join``)."""
@@ -361,17 +396,25 @@ class _Prehash(threading.Thread):
         self._halt = True
         if self.is_alive():
             self.join()
+        if self.target is not None and not self._handed:  # the bundle stopped before writing: no litter
+            self._handed = True
+            try:
+                os.remove(self.target)
+            except OSError:
+                pass
 
 
-def prepare(cache: "MemberCache", level: int = COMPRESS_LEVEL) -> None:
-    """Bind ``cache`` to the compression settings and start hashing its newest pack in the background; called
-    before the files are collected, so that work overlaps the walk (``write_zip`` does it itself otherwise)."""
+def prepare(cache: "MemberCache", level: int = COMPRESS_LEVEL, target: str | None = None) -> None:
+    """Bind ``cache`` to the compression settings and start hashing its newest pack in the background (and copying
+    it to ``target``, the zip's temporary file ``<zip>.tmp``, created before this returns); called before the files
+    are collected, so that work overlaps the walk (``write_zip`` does it itself otherwise)."""
     cache.bind(compression_settings(level))
+    cache.sweep()
     newest = cache.newest_pack()
     if cache.prehash is None and newest is not None:
         name, size, digest = cache.packs[newest][:3]
         if digest:
-            cache.prehash = _Prehash(cache.pack_path(newest), size, digest)
+            cache.prehash = _Prehash(cache.pack_path(newest), size, digest, target)
             cache.prehash.start()
 
 
@@ -499,6 +542,7 @@ class _Output:
 
     def __init__(self, fd: int, prehash: _Prehash | None = None):
         self.fd, self.buffer, self.hasher = fd, bytearray(), _Hasher(prehash)
+        self.prehash = prehash
 
     def write(self, data) -> None:
         if len(data) >= CHUNK:
@@ -518,11 +562,15 @@ class _Output:
             self._out(self.buffer)
             self.buffer = bytearray()
 
-    def copy_range(self, source: int, path: str, start: int, length: int, spans: list[tuple[int, int]]) -> None:
-        """Append ``length`` bytes of the pack ``source`` (open; its path for the hasher) from ``start``."""
+    def copy_range(self, source: int, path: str, start: int, length: int, spans: list[tuple[int, int]],
+                   present: int = 0) -> None:
+        """Append ``length`` bytes of the pack ``source`` (open; its path for the hasher) from ``start``; the first
+        ``present`` of them are in the file already (skipped)."""
         self.flush()
         self.hasher.add_range((path, start, length, spans))
-        _copy_range(source, self.fd, start, length)
+        if present:
+            os.lseek(self.fd, present, os.SEEK_SET)
+        _copy_range(source, self.fd, start + present, length - present)
 
     def digest(self) -> bytes:
         return self.hasher.result()
@@ -595,8 +643,9 @@ def _plan(members: list[Member], cache: "MemberCache") -> Iterator["Member | _Ru
 
 
 class _Writer:
-    def __init__(self, fd: int, prehash: _Prehash | None = None):
+    def __init__(self, fd: int, prehash: _Prehash | None = None, present: int = 0):
         self.fh, self.offset, self.central, self.count, self.unzipped = _Output(fd, prehash), 0, [], 0, 0
+        self.present = present  #: the file starts with this many bytes of the prehashed pack (copied during the walk)
         #: (key, data offset, csize, crc, size, method, CRC of the compressed bytes, CRC of the whole record)
         self.written: list[tuple] = []
 
@@ -663,7 +712,10 @@ class _Writer:
             written.append((key, offset + shift, csize, crc, size, method, ccrc, rcrc))
             spans.append((offset + csize - record, rcrc))
             unzipped += size
-        self.fh.copy_range(cache.pack_fd(run.pack), cache.pack_path(run.pack), run.start, length, spans)
+        path, present = cache.pack_path(run.pack), 0
+        if self.offset == 0 and run.start == 0 and self.present and path == self.fh.prehash.path:
+            present = min(self.present, length)  # this zip starts with the pack's first bytes: already there
+        self.fh.copy_range(cache.pack_fd(run.pack), path, run.start, length, spans, present)
         self.offset += length
         self.count += len(run.members)
         self.unzipped += unzipped
@@ -682,6 +734,7 @@ class _Writer:
             count = 0xFFFF
         self.fh.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, len(central), min(start, _MAX32), 0))
         self.fh.flush()
+        os.ftruncate(self.fh.fd, os.lseek(self.fh.fd, 0, os.SEEK_CUR))  # drop what the prehash copied beyond the end
 
 
 def _write_first(writer: _Writer, pending: deque, cache: "MemberCache | None", pool: ThreadPoolExecutor,
@@ -758,10 +811,13 @@ def _attempt(tmp: str, members: list[Member], level: int, workers: int, cache: "
     """Write the zip to ``tmp``; returns the writer (what it wrote) and the zip's SHA-256."""
     ahead = workers * 2
     pool = ThreadPoolExecutor(workers, thread_name_prefix="fink-zip")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o644)
+    prehash = cache.prehash if cache is not None else None
+    present = prehash.hand_over(tmp) if prehash is not None else 0  # the prehash stops writing to tmp first
+    keep = os.O_TRUNC if not (ranges and present) else 0
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | keep | getattr(os, "O_BINARY", 0), 0o644)
     writer = None
     try:
-        writer, pending, in_flight = _Writer(fd, cache.prehash if ranges else None), deque(), 0
+        writer, pending, in_flight = _Writer(fd, prehash if ranges else None, present if ranges else 0), deque(), 0
         for batch in _batches(_plan(members, cache) if ranges else members):
             futures = _submit(pool, batch, level, cache)
             pending.append((batch, futures))
