@@ -159,6 +159,32 @@ class MemberCache:
         self._noted.add(source)
         return record[_STAMP.size:]
 
+    def _prefix(self) -> bytes:
+        self._key_prefix = f"{FORMAT}\x00{self.header.get('settings', '')}\x00".encode("utf-8")
+        return self._key_prefix
+
+    def known_entries(self, members: list) -> list[tuple[bytes, tuple] | None]:
+        """For each member: (key, raw entry) when its content hash is known from its stamp and the cache holds
+        it, else None. ``known_hash``, ``key`` and ``entry`` in one loop: the re-bundle plan runs this for every
+        member, so it is kept lean."""
+        stamps, noted, entries = self.stamps, self._noted, self.entries
+        pack_stamp, unpack, size, sha256 = _STAMP.pack, _ENTRY.unpack, _STAMP.size, _sha256
+        prefix, modes = self._key_prefix or self._prefix(), (b"\x00644\x00", b"\x00755\x00")
+        out: list[tuple[bytes, tuple] | None] = []
+        append = out.append
+        for member in members:
+            source, stamp = member.source, member.stamp
+            record = stamps.get(source) if source is not None and stamp else None
+            if record is None or record[:size] != pack_stamp(*stamp):
+                append(None)
+                continue
+            noted.add(source)
+            key = sha256(b"".join((prefix, member.name.encode("utf-8"), modes[member.executable],
+                                   record[size:]))).digest()[:20]
+            entry = entries.get(key)
+            append(None if entry is None else (key, unpack(entry)))
+        return out
+
     def note_hash(self, source: str | None, stamp: tuple[int, ...], content: bytes) -> None:
         if source is None or not stamp or max(stamp[1], stamp[2]) > self.now_ns - _RACY_NS:
             return  # racy: a change within the same clock tick would go unnoticed
@@ -168,9 +194,7 @@ class MemberCache:
 
     def key(self, name: str, executable: bool, content: bytes) -> bytes:
         """sha256 of "<format> NUL <settings> NUL <name> NUL <mode> NUL" and the content hash; 20 bytes."""
-        prefix = self._key_prefix
-        if prefix is None:
-            prefix = self._key_prefix = f"{FORMAT}\x00{self.header.get('settings', '')}\x00".encode("utf-8")
+        prefix = self._key_prefix or self._prefix()
         return _sha256(b"".join((prefix, name.encode("utf-8"), b"\x00755\x00" if executable else b"\x00644\x00",
                                  content))).digest()[:20]
 

@@ -615,22 +615,18 @@ def _plan(members: list[Member], cache: "MemberCache") -> Iterator["Member | _Ru
 
     Only members whose content hash is known from their stamp qualify (nothing is read here); the others, and data
     members, take the usual way (compressed, or their bytes read from the cache and checked)."""
-    run = None
-    known, key_of, entry_of = cache.known_hash, cache.key, cache.entry
-    for member in members:
-        content = known(member.source, member.stamp)
-        entry = None
-        if content is not None:
-            key = key_of(member.name, member.executable, content)
-            entry = entry_of(key)
-        if entry is None or entry[4] != member.length:
+    run, local = None, _LOCAL.size
+    for member, known in zip(members, cache.known_entries(members)):
+        if known is not None:
+            key, entry = known
+        if known is None or entry[4] != member.length:
             if run is not None:
                 yield run
                 run = None
             yield member
             continue
         name = member.name.encode("utf-8")
-        record = entry[1] - _LOCAL.size - len(name)
+        record = entry[1] - local - len(name)
         if run is not None and (run.pack != entry[0] or run.end != record):
             yield run
             run = None
