@@ -300,3 +300,15 @@ def test_a_bundle_that_stops_before_writing_leaves_no_temporary_file(through_the
     with pytest.raises(ConfigError):
         bundler.build_lambda_bundle(broken, str(tree.root), ignore=[])
     assert not (tree.root / "bundle.zip.tmp").exists()
+
+
+def test_a_copy_ahead_that_cannot_write_only_means_the_writer_copies_more(through_the_bundler, monkeypatch):
+    tree, build, fresh = through_the_bundler
+    build()
+    _change(tree, "edit", "pkg1/mod10.py")
+
+    def full(*args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(os, "pwrite", full, raising=False)
+    result, data = build()
+    assert data == fresh() and result.reused == len(result.names) - 1

@@ -332,9 +332,14 @@ class _Prehash(threading.Thread):
         self.path, self.length, self.expected = path, length, expected
         self.states: list[tuple[int, Any]] = [(0, hashlib.sha256())]  #: (offset, SHA-256 state there)
         self.ok = False
+        self._target_fd = None
+        if target is not None:
+            try:
+                self._target_fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0),
+                                          0o644)
+            except OSError:
+                target = None  # the writer reports what is wrong with the folder
         self.target, self.copied, self._writing = target, 0, target is not None
-        self._target_fd = None if target is None else os.open(
-            target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o644)
         self._halt, self._handed, self._lock = False, False, threading.Lock()
 
     def run(self) -> None:
@@ -366,13 +371,17 @@ class _Prehash(threading.Thread):
         with self._lock:
             if not self._writing:
                 return
-            if hasattr(os, "pwrite"):
-                view = block
-                while view:
-                    view = view[os.pwrite(self._target_fd, view, pos + len(block) - len(view)):]
-            else:  # Windows: the descriptor is this thread's own
-                os.lseek(self._target_fd, pos, os.SEEK_SET)
-                _write_out(self._target_fd, block)
+            try:
+                if hasattr(os, "pwrite"):
+                    view = block
+                    while view:
+                        view = view[os.pwrite(self._target_fd, view, pos + len(block) - len(view)):]
+                else:  # Windows: the descriptor is this thread's own
+                    os.lseek(self._target_fd, pos, os.SEEK_SET)
+                    _write_out(self._target_fd, block)
+            except OSError:  # e.g. a full disk: the writer copies the rest (and says what is wrong)
+                self._writing = False
+                return
             self.copied = pos + len(block)
 
     def hand_over(self, target: str) -> int:
