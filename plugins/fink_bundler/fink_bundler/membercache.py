@@ -17,8 +17,10 @@ Rules:
   SHA-256 of its payload and is only parsed when it matches;
 - a file's content hash is taken from the index when its size, mtime, ctime and inode are unchanged and it was not
   modified within two seconds of being recorded (the "racy" rule of git's index); otherwise it is hashed again;
-- before cached bytes are used, their length and the CRC-32 of the compressed bytes are checked; a pack whose size
-  changed is dropped; a bad entry is compressed afresh;
+- before cached bytes are used, their length and the CRC-32 of the compressed bytes are checked (of the whole
+  record — header, name and bytes — when a run of records is copied as one range, or the SHA-256 of the whole pack
+  recorded at ``commit`` when the range comes from the newest pack); a pack whose size changed is dropped; a bad
+  entry is compressed afresh;
 - the packs together stay below a limit (``DEFAULT_LIMIT``, or ``FINK_BUNDLE_CACHE_MB``; ``0`` switches the cache
   off); the least recently used packs are evicted first: renamed to ``evicted-*`` at once, deleted by the next
   bundle in the background while it collects its files (deleting a 128 MB file costs tens of milliseconds);

@@ -12,7 +12,13 @@ members in order and hashes the zip as it writes it; the bytes in flight are bou
 member's compressed chunks wait in a spool beyond ``_SPOOL_MEMORY``), so memory does not grow with the tree.
 
 With a member cache (``membercache``), a member whose content, name, mode and settings are cached is copied from
-the cache instead of compressed; the bytes written are the same.
+the cache instead of compressed; the bytes written are the same. Cached members whose records (local header, name,
+compressed bytes) follow each other in a pack form a *run* and are copied as one byte range (``_plan``,
+``_copy_range``); local headers hold no offsets, so only the central directory is built. ``prepare`` starts, before
+the files are collected, a background hash (``_Prehash``) of the newest pack — the previous bundle — that also
+copies it into the new zip's temporary file: when the new zip starts with the same bytes, they are in place and
+hashed before the plan is made. Ranges of that pack are vouched for by its recorded SHA-256, ranges of older packs
+are checked record by record (``_Hasher``); a mismatch means writing the zip again without ranges.
 
 Byte-identical output across machines assumes the same deflate implementation (zlib 1.2.x/1.3.x all produce the same
 stream for the same level; zlib-ng does not).
