@@ -347,6 +347,7 @@ class _Prehash(threading.Thread):
                 target = None  # the writer reports what is wrong with the folder
         self.target, self.copied, self._writing = target, 0, target is not None
         self._halt, self._handed, self._lock = False, False, threading.Lock()
+        self._progress, self._ended = threading.Condition(), False
 
     def run(self) -> None:
         digest, pos, view = hashlib.sha256(), 0, memoryview(bytearray(CHUNK))
@@ -360,7 +361,9 @@ class _Prehash(threading.Thread):
                     digest.update(block)
                     self._copy(block, pos)
                     pos += len(block)
-                    self.states.append((pos, digest.copy()))
+                    with self._progress:
+                        self.states.append((pos, digest.copy()))
+                        self._progress.notify_all()
             finally:
                 os.close(fd)
         except OSError:
@@ -371,6 +374,9 @@ class _Prehash(threading.Thread):
                 if self._target_fd is not None:
                     os.close(self._target_fd)
                     self._target_fd = None
+            with self._progress:
+                self._ended = True
+                self._progress.notify_all()
         self.ok = pos == self.length and digest.digest() == self.expected
 
     def _copy(self, block: memoryview, pos: int) -> None:
@@ -399,13 +405,16 @@ class _Prehash(threading.Thread):
             return self.copied
 
     def state_at(self, offset: int) -> tuple[int, Any]:
-        """The last state at or before ``offset`` (call after ``join``)."""
-        best = self.states[0]
-        for state in self.states:
-            if state[0] > offset:
-                break
-            best = state
-        return best[0], best[1].copy()
+        """The last state at or before ``offset``, once the hash got there (or ended): the rest of the pack is
+        hashed on while the caller goes on from there."""
+        with self._progress:
+            self._progress.wait_for(lambda: self.states[-1][0] >= offset or self._ended)
+            best = self.states[0]
+            for state in self.states:
+                if state[0] > offset:
+                    break
+                best = state
+            return best[0], best[1].copy()
 
     def stop(self) -> None:
         self._halt = True
@@ -496,7 +505,6 @@ class _Hasher(threading.Thread):
             self.relied = True  # the pack's check is the prehash's (see ``result``)
             skip = 0
             if start == 0 and self.hashed == 0:  # this zip starts with the pack's bytes: their hash is done
-                pre.join()
                 skip, self.digest = pre.state_at(length)
             self._hash(path, start + skip, length - skip, None)
         else:
