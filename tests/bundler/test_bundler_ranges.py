@@ -83,9 +83,9 @@ def copies(monkeypatch):
     seen: list[tuple[int, int]] = []
     copy = zipwriter._copy_range
 
-    def spy(source, target, start, length):
+    def spy(source, target, start, length, read=None):
         seen.append((start, length))
-        copy(source, target, start, length)
+        copy(source, target, start, length, read)
     monkeypatch.setattr(zipwriter, "_copy_range", spy)
     return seen
 

@@ -220,6 +220,10 @@ class MemberCache:
         """The pack written last: the previous bundle (its members' entries all point into it)."""
         return max(self.packs) if self.packs else None
 
+    def read_pack(self, pack_id: int, length: int, offset: int) -> bytes:
+        """``length`` bytes of pack ``pack_id`` at ``offset`` (fewer at its end)."""
+        return self._pread(self.packs[pack_id][0], length, offset)
+
     def pack_path(self, pack_id: int) -> str:
         return os.path.join(self.folder, self.packs[pack_id][0])
 

@@ -36,6 +36,7 @@ import zlib
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from fink.errors import FinkError
@@ -586,22 +587,23 @@ class _Output:
             self.buffer = bytearray()
 
     def copy_range(self, source: int, path: str, start: int, length: int, spans: list[tuple[int, int]],
-                   present: int = 0) -> None:
+                   present: int = 0, read: Any = None) -> None:
         """Append ``length`` bytes of the pack ``source`` (open; its path for the hasher) from ``start``; the first
         ``present`` of them are in the file already (skipped)."""
         self.flush()
         self.hasher.add_range((path, start, length, spans))
         if present:
             os.lseek(self.fd, present, os.SEEK_SET)
-        _copy_range(source, self.fd, start + present, length - present)
+        _copy_range(source, self.fd, start + present, length - present, read)
 
     def digest(self) -> bytes:
         return self.hasher.result()
 
 
-def _copy_range(source: int, target: int, start: int, length: int) -> None:
+def _copy_range(source: int, target: int, start: int, length: int, read: Any = None) -> None:
     """Copy in the kernel where it can (``os.copy_file_range``: no copy through Python, a reflink on file systems
-    that share blocks); else, or when the call is refused (another file system, an old kernel), read and write."""
+    that share blocks); else, or when the call is refused (another file system, an old kernel), read (with
+    ``read(length, offset)`` when given: the cache's reader, safe where there is no ``pread``) and write."""
     done = 0
     copy = getattr(os, "copy_file_range", None)
     if copy is not None:
@@ -615,7 +617,7 @@ def _copy_range(source: int, target: int, start: int, length: int) -> None:
         except OSError:
             pass  # nothing of the failed call was written: go on with plain reads and writes
     while done < length:
-        block = _pread(source, min(_RANGE_BLOCK, length - done), start + done)
+        block = (read or partial(_pread, source))(min(_RANGE_BLOCK, length - done), start + done)
         if not block:
             raise _StaleCache()
         _write_out(target, block)
@@ -734,7 +736,8 @@ class _Writer:
         path, present = cache.pack_path(run.pack), 0
         if self.offset == 0 and run.start == 0 and self.present and path == self.fh.prehash.path:
             present = min(self.present, length)  # this zip starts with the pack's first bytes: already there
-        self.fh.copy_range(cache.pack_fd(run.pack), path, run.start, length, spans, present)
+        self.fh.copy_range(cache.pack_fd(run.pack), path, run.start, length, spans, present,
+                           partial(cache.read_pack, run.pack))
         self.offset += length
         self.count += len(run.members)
         self.unzipped += unzipped
