@@ -99,6 +99,17 @@ class _Prefiltered:
         if not regexes:
             self.any = re.compile(r"(?!)")  # matches nothing
 
+    def could_match(self, first: str | None, second: str | None) -> bool:
+        """False when no pattern matches either path at all (then ``match_file`` is False for both): the walk's
+        quick answer for the common case, one regex search per path."""
+        if self.any is None:
+            return True
+        search, plain = self.any.search, self.plain
+        for path in (first, second):
+            if path and search(path if plain and not path.startswith(("/", "./")) else self.normalize(path)):
+                return True
+        return False
+
     def match_file(self, path: str) -> bool:
         if self.any is not None:
             norm = path if self.plain and not path.startswith(("/", "./")) else self.normalize(path)
@@ -211,7 +222,10 @@ class Collector:
                   is_link: bool | None = None, rel: str | None = "?") -> None:
         if rel == "?":  # not given by the walk
             rel = self._rel_to_workdir(path, user_files)
-        if name.endswith(NOISE_SUFFIXES) or self._ignored(name, rel, False, user_files):
+        if name.endswith(NOISE_SUFFIXES):
+            return
+        spec = self.ignore.full if user_files else self.ignore.spec
+        if spec is not None and spec.could_match(name, rel) and self._ignored(name, rel, False, user_files):
             return
         if is_link is not False:  # the walk knows (from the directory entry, no system call)
             self._check_link(path, user_files)
@@ -231,8 +245,8 @@ class Collector:
         top = user_files and folder == self.workdir and not folder.endswith(os.sep)
         base = "" if top else self._rel_to_workdir(folder, user_files)
         for entry in entries:
-            name = _join(prefix, entry.name)
-            rel = None if base is None else _join(base, entry.name)
+            name = f"{prefix}/{entry.name}" if prefix else entry.name
+            rel = None if base is None else f"{base}/{entry.name}" if base else entry.name
             if entry.name in NOISE_DIRS:
                 continue
             if not _is_dir(entry):  # follows symlinks; no system call for a plain entry
