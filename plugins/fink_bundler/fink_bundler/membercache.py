@@ -340,8 +340,9 @@ class MemberCache:
 
     def _evict(self) -> None:
         used = {p: 0 for p in self.packs}
+        fields = _ENTRY.unpack_from
         for entry in self.entries.values():
-            pack, last = _pack_id(entry), _used(entry)
+            pack, *_, last, _ = fields(entry)
             if last > used.get(pack, 0):
                 used[pack] = last
         total = sum(v[1] for v in self.packs.values())
@@ -410,10 +411,6 @@ def _read_index(path: str) -> dict:
 
 def _pack_id(entry: bytes) -> int:
     return _ENTRY.unpack_from(entry)[0]
-
-
-def _used(entry: bytes) -> int:
-    return _ENTRY.unpack_from(entry)[7]
 
 
 def _near(before: Hit, after: Hit) -> bool:
