@@ -312,3 +312,24 @@ def test_a_copy_ahead_that_cannot_write_only_means_the_writer_copies_more(throug
     monkeypatch.setattr(os, "pwrite", full, raising=False)
     result, data = build()
     assert data == fresh() and result.reused == len(result.names) - 1
+
+
+def test_bundling_leaves_the_cycle_collector_as_it_found_it(through_the_bundler):
+    import gc
+
+    from fink.errors import ConfigError
+    from fink_bundler import bundler
+
+    tree, build, _ = through_the_bundler
+    build()
+    assert gc.isenabled()
+    with pytest.raises(ConfigError):
+        bundler.build_lambda_bundle(dict(_SECTION, bundling={"folders": [{"source": "missing"}]}), str(tree.root),
+                                    ignore=[])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        build()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -29,12 +29,14 @@ defaults to the current directory. Caches and temporary files live in ``<workdir
 """
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import os
 import shlex
 import subprocess
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 from fink import fink_signals
 from fink.bundle import confined_path
@@ -123,6 +125,20 @@ def _json_bytes(data: Any) -> bytes:
     return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 
 
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector off while bundling: the tens of thousands of file entries, members and cache records
+    (none of which form cycles) set it off again and again, about 7 % of a re-bundle's CPU. Restored afterwards;
+    reference counting frees everything as usual."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _early_cache(workdir: str) -> Any:
     """The member cache, opened before the files are collected: ``_new_collector`` reads its index and starts
     hashing (and copying) the previous bundle in the background while the walk runs (see ``zipwriter.prepare``)."""
@@ -169,7 +185,8 @@ def build_lambda_bundle(section: dict, workdir: str | None = None, *, ignore: li
     workdir = os.path.abspath(workdir or os.getcwd())
     cache = _early_cache(workdir)
     try:
-        return _lambda_bundle(section, workdir, ignore, keep, ui, cache)
+        with _no_cycle_collection():
+            return _lambda_bundle(section, workdir, ignore, keep, ui, cache)
     finally:
         if cache is not None:
             cache.close()
@@ -214,7 +231,8 @@ def build_code_bundle(section: dict, workdir: str | None = None, *, ignore: list
     workdir = os.path.abspath(workdir or os.getcwd())
     cache = _early_cache(workdir)
     try:
-        return _code_bundle(section, workdir, ignore, ui, cache)
+        with _no_cycle_collection():
+            return _code_bundle(section, workdir, ignore, ui, cache)
     finally:
         if cache is not None:
             cache.close()
