@@ -44,7 +44,8 @@ from fink.errors import FinkError
 if TYPE_CHECKING:
     from .membercache import MemberCache
 
-__all__ = ["Member", "ZipStats", "write_zip", "prepare", "compression_settings", "COMPRESS_LEVEL", "FILE_MODE", "EXEC_MODE"]
+__all__ = ["Member", "ZipStats", "write_zip", "prepare", "compression_settings", "COMPRESS_LEVEL", "FILE_MODE",
+           "EXEC_MODE"]
 
 #: zlib level: fixed, part of the bundle's identity. 5, not zip's default 6: on real site-packages it costs 0.7 x the
 #: CPU of level 6 for a zip within 1 % of ``zip -qrX``'s size (level 4 would be 3 % larger).
