@@ -6,6 +6,7 @@ errors, host noise such as ``__pycache__`` never gets in) can be read and tested
 from __future__ import annotations
 
 import errno
+import operator
 import os
 import posixpath
 import re
@@ -141,12 +142,8 @@ def _stat(path: str) -> os.stat_result:
         raise FinkError(f"Cannot read {path}: {exc.strerror}.") from None
 
 
-def _is_dir(entry: os.DirEntry) -> bool:
-    """A folder, or a link to one; a broken link or a link loop is not (``_stat`` names it later)."""
-    try:
-        return entry.is_dir()
-    except OSError:
-        return False
+_S_ISREG = stat.S_ISREG
+_BY_NAME = operator.attrgetter("name")
 
 
 def _identity(info: os.stat_result) -> tuple[int, int]:
@@ -230,17 +227,16 @@ class Collector:
         if is_link is not False:  # the walk knows (from the directory entry, no system call)
             self._check_link(path, user_files)
         info = info or _stat(path)
-        if not stat.S_ISREG(info.st_mode) or _identity(info) in self._excluded_ids:
+        identity = (info.st_dev, info.st_ino)  # _identity, inline: this runs for every file
+        if not _S_ISREG(info.st_mode) or identity in self._excluded_ids:
             return
-        executable = bool(info.st_mode & 0o111)
-        self.add(Member(name, source=path, executable=executable, size=info.st_size, stamp=stamp_of(info)), path,
-                 _identity(info))
+        self.add(Member(name, path, None, bool(info.st_mode & 0o111), info.st_size, stamp_of(info)), path, identity)
 
     def _walk(self, folder: str, real: str, prefix: str, ancestors: set[str], user_files: bool) -> None:
         """Walk ``folder`` (whose resolved path is ``real``) once; only symlinked folders are resolved, which is
         all a loop check needs: a plain subfolder's resolved path is ``real/<name>``."""
         with os.scandir(folder) as it:
-            entries = sorted(it, key=lambda e: e.name)
+            entries = sorted(it, key=_BY_NAME)
         # the path relative to the working folder: the folder's, then each entry's (its path is folder/name)
         top = user_files and folder == self.workdir and not folder.endswith(os.sep)
         base = "" if top else self._rel_to_workdir(folder, user_files)
@@ -249,7 +245,11 @@ class Collector:
             rel = None if base is None else f"{base}/{entry.name}" if base else entry.name
             if entry.name in NOISE_DIRS:
                 continue
-            if not _is_dir(entry):  # follows symlinks; no system call for a plain entry
+            try:  # a folder, or a link to one; a broken link or a link loop is not (``_stat`` names it later)
+                is_dir = entry.is_dir()  # follows symlinks; no system call for a plain entry
+            except OSError:
+                is_dir = False
+            if not is_dir:
                 self._add_file(entry.path, name, user_files, None, entry.is_symlink(), rel)  # checks the patterns
                 continue
             if self._ignored(name, rel, False, user_files):
