@@ -34,7 +34,6 @@ import gc
 import json
 import os
 import shlex
-import subprocess
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -284,6 +283,8 @@ def _script_command(script: str, workdir: str) -> list[str]:
 
 def run_pre_bundle(scripts: list[str], workdir: str | None = None, *, ui: Any = None) -> None:
     """Run the ``bundling.preBundle`` scripts in order; the first failing one raises with its output."""
+    import subprocess  # only when scripts run: keeps importing the bundler light
+
     workdir = os.path.abspath(workdir or os.getcwd())
     for script in scripts or []:
         if ui is not None:
