@@ -174,6 +174,10 @@ def test_packs_stay_under_the_limit_least_recently_used_first(tree):
     left = sorted(p.name for p in _cache_dir(tree).glob("pack-*"))
     assert packs[0] not in left and len(left) == 2
     assert sum(p.stat().st_size for p in _cache_dir(tree).glob("pack-*")) <= limit
+    evicted = {p.name for p in _cache_dir(tree).glob("evicted-*")}  # renamed now, deleted by the next bundle
+    assert "evicted-" + packs[0] in evicted and evicted <= {"evicted-" + p for p in packs}
+    _write(tree, "out.zip", cache=MemberCache(str(_cache_dir(tree)), limit=limit))
+    assert not evicted & {p.name for p in _cache_dir(tree).glob("evicted-*")}
 
 
 def test_the_cache_can_be_switched_off(tree, monkeypatch):

@@ -6,6 +6,7 @@ errors, host noise such as ``__pycache__`` never gets in) can be read and tested
 from __future__ import annotations
 
 import errno
+import operator
 import os
 import posixpath
 import re
@@ -75,7 +76,10 @@ class Ignore:
         if spec is None:
             return False
         suffix = "/" if is_dir else ""
-        return any(p and spec.match_file(p + suffix) for p in paths)
+        for path in paths:
+            if path and spec.match_file(path + suffix):
+                return True
+        return False
 
 
 class _Prefiltered:
@@ -84,8 +88,10 @@ class _Prefiltered:
     ordered evaluation (last matching pattern wins, ``!`` re-includes), so the answers are the same."""
 
     def __init__(self, spec: Any):
-        from pathspec.util import normalize_file
+        from pathspec.util import NORMALIZE_PATH_SEPS, normalize_file
         self.spec, self.normalize = spec, normalize_file
+        #: no separator to translate (POSIX): a path that does not start with "/" or "./" is already normalised
+        self.plain = not NORMALIZE_PATH_SEPS
         regexes = [p.regex.pattern for p in spec.patterns if p.include is not None and p.regex is not None]
         try:  # pathspec's patterns carry a named group each; in one alternation they must be plain groups
             self.any = re.compile("|".join(f"(?:{re.sub(r'[(][?]P<[^>]+>', '(?:', r)})" for r in regexes))
@@ -94,9 +100,22 @@ class _Prefiltered:
         if not regexes:
             self.any = re.compile(r"(?!)")  # matches nothing
 
+    def could_match(self, first: str | None, second: str | None) -> bool:
+        """False when no pattern matches either path at all (then ``match_file`` is False for both): the walk's
+        quick answer for the common case, one regex search per path."""
+        if self.any is None:
+            return True
+        search, plain = self.any.search, self.plain
+        for path in (first, second):
+            if path and search(path if plain and not path.startswith(("/", "./")) else self.normalize(path)):
+                return True
+        return False
+
     def match_file(self, path: str) -> bool:
-        if self.any is not None and self.any.search(self.normalize(path)) is None:
-            return False
+        if self.any is not None:
+            norm = path if self.plain and not path.startswith(("/", "./")) else self.normalize(path)
+            if self.any.search(norm) is None:
+                return False
         return bool(self.spec.match_file(path))
 
 
@@ -123,12 +142,8 @@ def _stat(path: str) -> os.stat_result:
         raise FinkError(f"Cannot read {path}: {exc.strerror}.") from None
 
 
-def _is_dir(entry: os.DirEntry) -> bool:
-    """A folder, or a link to one; a broken link or a link loop is not (``_stat`` names it later)."""
-    try:
-        return entry.is_dir()
-    except OSError:
-        return False
+_S_ISREG = stat.S_ISREG
+_BY_NAME = operator.attrgetter("name")
 
 
 def _identity(info: os.stat_result) -> tuple[int, int]:
@@ -201,31 +216,41 @@ class Collector:
         return path[len(prefix):].replace(os.sep, "/")
 
     def _add_file(self, path: str, name: str, user_files: bool, info: os.stat_result | None = None,
-                  is_link: bool | None = None) -> None:
-        rel = self._rel_to_workdir(path, user_files)
-        if name.endswith(NOISE_SUFFIXES) or self._ignored(name, rel, False, user_files):
+                  is_link: bool | None = None, rel: str | None = "?") -> None:
+        if rel == "?":  # not given by the walk
+            rel = self._rel_to_workdir(path, user_files)
+        if name.endswith(NOISE_SUFFIXES):
+            return
+        spec = self.ignore.full if user_files else self.ignore.spec
+        if spec is not None and spec.could_match(name, rel) and self._ignored(name, rel, False, user_files):
             return
         if is_link is not False:  # the walk knows (from the directory entry, no system call)
             self._check_link(path, user_files)
         info = info or _stat(path)
-        if not stat.S_ISREG(info.st_mode) or _identity(info) in self._excluded_ids:
+        identity = (info.st_dev, info.st_ino)  # _identity, inline: this runs for every file
+        if not _S_ISREG(info.st_mode) or identity in self._excluded_ids:
             return
-        executable = bool(info.st_mode & 0o111)
-        self.add(Member(name, source=path, executable=executable, size=info.st_size, stamp=stamp_of(info)), path,
-                 _identity(info))
+        self.add(Member(name, path, None, bool(info.st_mode & 0o111), info.st_size, stamp_of(info)), path, identity)
 
     def _walk(self, folder: str, real: str, prefix: str, ancestors: set[str], user_files: bool) -> None:
         """Walk ``folder`` (whose resolved path is ``real``) once; only symlinked folders are resolved, which is
         all a loop check needs: a plain subfolder's resolved path is ``real/<name>``."""
         with os.scandir(folder) as it:
-            entries = sorted(it, key=lambda e: e.name)
+            entries = sorted(it, key=_BY_NAME)
+        # the path relative to the working folder: the folder's, then each entry's (its path is folder/name)
+        top = user_files and folder == self.workdir and not folder.endswith(os.sep)
+        base = "" if top else self._rel_to_workdir(folder, user_files)
         for entry in entries:
-            name = _join(prefix, entry.name)
-            rel = self._rel_to_workdir(entry.path, user_files)
+            name = f"{prefix}/{entry.name}" if prefix else entry.name
+            rel = None if base is None else f"{base}/{entry.name}" if base else entry.name
             if entry.name in NOISE_DIRS:
                 continue
-            if not _is_dir(entry):  # follows symlinks; no system call for a plain entry
-                self._add_file(entry.path, name, user_files, None, entry.is_symlink())  # checks the patterns
+            try:  # a folder, or a link to one; a broken link or a link loop is not (``_stat`` names it later)
+                is_dir = entry.is_dir()  # follows symlinks; no system call for a plain entry
+            except OSError:
+                is_dir = False
+            if not is_dir:
+                self._add_file(entry.path, name, user_files, None, entry.is_symlink(), rel)  # checks the patterns
                 continue
             if self._ignored(name, rel, False, user_files):
                 continue

@@ -26,7 +26,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -220,6 +219,8 @@ def _cached(workdir: str, key: str, keep: bool, install: Callable[[str], None],
 
 def _attempt(cmd: list[str], cwd: str, what: str, hint: str) -> tuple[int, str]:
     """Run ``cmd``; (exit code, combined output). A missing program is an error at once."""
+    import subprocess  # only when a program runs: keeps importing the bundler light
+
     try:
         proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
     except FileNotFoundError:

@@ -17,10 +17,13 @@ Rules:
   SHA-256 of its payload and is only parsed when it matches;
 - a file's content hash is taken from the index when its size, mtime, ctime and inode are unchanged and it was not
   modified within two seconds of being recorded (the "racy" rule of git's index); otherwise it is hashed again;
-- before cached bytes are used, their length and the CRC-32 of the compressed bytes are checked; a pack whose size
-  changed is dropped; a bad entry is compressed afresh;
+- before cached bytes are used, their length and the CRC-32 of the compressed bytes are checked (of the whole
+  record — header, name and bytes — when a run of records is copied as one range, or the SHA-256 of the whole pack
+  recorded at ``commit`` when the range comes from the newest pack); a pack whose size changed is dropped; a bad
+  entry is compressed afresh;
 - the packs together stay below a limit (``DEFAULT_LIMIT``, or ``FINK_BUNDLE_CACHE_MB``; ``0`` switches the cache
-  off); the least recently used packs are evicted first;
+  off); the least recently used packs are evicted first: renamed to ``evicted-*`` at once, deleted by the next
+  bundle in the background while it collects its files (deleting a 128 MB file costs tens of milliseconds);
 - the cache never fails a bundle: an unreadable or unwritable cache means compressing everything.
 """
 from __future__ import annotations
@@ -38,18 +41,22 @@ from typing import Any, Iterator
 
 __all__ = ["MemberCache", "Hit", "open_cache", "FORMAT", "DEFAULT_LIMIT", "LIMIT_ENV", "CACHE_SUBDIR"]
 
-FORMAT = 1                    #: version of the cache layout; part of every key and of the index header
+FORMAT = 3                    #: version of the cache layout; part of every key and of the index header
 DEFAULT_LIMIT = 1 << 30       #: 1 GiB of packs
 LIMIT_ENV = "FINK_BUNDLE_CACHE_MB"
 CACHE_SUBDIR = "zipcache"
 INDEX = "index.bin"
+_EVICTED = "evicted-"           #: prefix of an evicted pack waiting to be deleted
 _MAGIC = b"FINKZC\x00\x01"  #: start of the index file, then sha256 of the payload, then the payload (marshal)
 _RACY_NS = 2_000_000_000      #: a file changed this close to the run's start is hashed again next time
 _BLOCK = 1 << 20
 _SPAN = 4 << 20               #: at most this many bytes are read from a pack at once
 _GAP = 64 * 1024              #: neighbours this close (a local header and a name) are read together
-_ENTRY = struct.Struct("<IQQIQHII")  #: pack id, offset, compressed size, CRC, size, method, CRC of the compressed, used
+#: pack id, offset, compressed size, CRC, size, method, CRC of the compressed bytes, last used, CRC of the whole record
+#: (local header, name and compressed bytes: what a range copy of the pack carries)
+_ENTRY = struct.Struct("<IQQIQHIII")
 _STAMP = struct.Struct("<QqqQQ")     #: size, mtime_ns, ctime_ns, inode, device
+_sha256 = hashlib.sha256
 _MARSHAL = 4                  #: marshal format version written (readable by every Python fink supports)
 
 
@@ -103,26 +110,36 @@ class MemberCache:
         self.header: dict[str, Any] = {}
         # Compact on purpose (packed bytes, not lists of ints): memory must stay low for 20,000-file bundles.
         self.entries: dict[bytes, bytes] = {}  #: key -> _ENTRY(pack id, offset, csize, crc, size, method, ccrc, used)
-        self.packs: dict[int, list] = {}       #: pack id -> [file name, size]
+        self.packs: dict[int, list] = {}       #: pack id -> [file name, size, sha256 of its bytes]
         self.stamps: dict[str, bytes] = {}     #: source path -> _STAMP(stamp) + content hash (32 bytes)
         self.seq = 0
         self._fds: dict[str, int] = {}
         self._lock = threading.Lock()
         self.hits = 0
         self._noted: set[str] = set()
+        self._key_prefix: bytes | None = None
+        self.prehash: Any = None  #: the zip writer's background hash of the newest pack (see zipwriter.prepare)
+        self._sweeper: threading.Thread | None = None
 
     # -- loading ---------------------------------------------------------------------------------------------
     def bind(self, settings: str) -> None:
-        """Load the index if it was written by this cache format, this bundler version and these settings."""
-        self.header = {"format": FORMAT, "fink": _bundler_version(), "settings": settings}
+        """Load the index if it was written by this cache format, this bundler version and these settings (once:
+        binding again to the same settings keeps what was loaded)."""
+        header = {"format": FORMAT, "fink": _bundler_version(), "settings": settings}
+        if header == self.header:
+            return
+        self.header, self._key_prefix = header, None
+        self.packs, self.entries, self.stamps, self.seq = {}, {}, {}, 0
         try:
             data = _read_index(os.path.join(self.folder, INDEX))
             if data.get("header") != self.header:
                 return
             self.seq = int(data["seq"])
             packs = {p: v for p, v in data["packs"].items() if self._pack_ok(v[0], v[1])}
-            self.packs = packs
-            self.entries = {k: v for k, v in data["entries"].items() if _pack_id(v) in packs}
+            self.packs, entries = packs, data["entries"]
+            if len(packs) < len(data["packs"]):  # entries into a dropped pack go with it
+                entries = {k: v for k, v in entries.items() if _pack_id(v) in packs}
+            self.entries = entries
             self.stamps = data["stamps"]
         except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, EOFError):
             self.packs, self.entries, self.stamps, self.seq = {}, {}, {}, 0
@@ -144,6 +161,32 @@ class MemberCache:
         self._noted.add(source)
         return record[_STAMP.size:]
 
+    def _prefix(self) -> bytes:
+        self._key_prefix = f"{FORMAT}\x00{self.header.get('settings', '')}\x00".encode("utf-8")
+        return self._key_prefix
+
+    def known_entries(self, members: list) -> list[tuple[bytes, tuple] | None]:
+        """For each member: (key, raw entry) when its content hash is known from its stamp and the cache holds
+        it, else None. ``known_hash``, ``key`` and ``entry`` in one loop: the re-bundle plan runs this for every
+        member, so it is kept lean."""
+        stamps, noted, entries = self.stamps, self._noted, self.entries
+        pack_stamp, unpack, size, sha256 = _STAMP.pack, _ENTRY.unpack, _STAMP.size, _sha256
+        prefix, modes = self._key_prefix or self._prefix(), (b"\x00644\x00", b"\x00755\x00")
+        out: list[tuple[bytes, tuple] | None] = []
+        append = out.append
+        for member in members:
+            source, stamp = member.source, member.stamp
+            record = stamps.get(source) if source is not None and stamp else None
+            if record is None or record[:size] != pack_stamp(*stamp):
+                append(None)
+                continue
+            noted.add(source)
+            key = sha256(b"".join((prefix, member.name.encode("utf-8"), modes[member.executable],
+                                   record[size:]))).digest()[:20]
+            entry = entries.get(key)
+            append(None if entry is None else (key, unpack(entry)))
+        return out
+
     def note_hash(self, source: str | None, stamp: tuple[int, ...], content: bytes) -> None:
         if source is None or not stamp or max(stamp[1], stamp[2]) > self.now_ns - _RACY_NS:
             return  # racy: a change within the same clock tick would go unnoticed
@@ -152,15 +195,37 @@ class MemberCache:
             self._noted.add(source)
 
     def key(self, name: str, executable: bool, content: bytes) -> bytes:
-        text = "\0".join([str(FORMAT), self.header.get("settings", ""), name, "755" if executable else "644", ""])
-        return hashlib.sha256(text.encode("utf-8") + content).digest()[:20]
+        """sha256 of "<format> NUL <settings> NUL <name> NUL <mode> NUL" and the content hash; 20 bytes."""
+        prefix = self._key_prefix or self._prefix()
+        return _sha256(b"".join((prefix, name.encode("utf-8"), b"\x00755\x00" if executable else b"\x00644\x00",
+                                 content))).digest()[:20]
 
     def lookup(self, key: bytes) -> Hit | None:
         entry = self.entries.get(key)
         if entry is None:
             return None
-        pack, offset, csize, crc, size, method, ccrc, _ = _ENTRY.unpack(entry)
+        pack, offset, csize, crc, size, method, ccrc, _, _ = _ENTRY.unpack(entry)
         return Hit(method, crc, size, csize, self.packs[pack][0], offset, ccrc)
+
+    def entry(self, key: bytes) -> tuple | None:
+        """The raw entry of ``key`` (see ``_ENTRY``), or None: the fast lookup of the range planner."""
+        entry = self.entries.get(key)
+        return None if entry is None else _ENTRY.unpack(entry)
+
+    def pack_fd(self, pack_id: int) -> int:
+        """An open descriptor of pack ``pack_id`` (closed by ``close``/``commit``)."""
+        return self._fd(self.packs[pack_id][0])
+
+    def newest_pack(self) -> int | None:
+        """The pack written last: the previous bundle (its members' entries all point into it)."""
+        return max(self.packs) if self.packs else None
+
+    def read_pack(self, pack_id: int, length: int, offset: int) -> bytes:
+        """``length`` bytes of pack ``pack_id`` at ``offset`` (fewer at its end)."""
+        return self._pread(self.packs[pack_id][0], length, offset)
+
+    def pack_path(self, pack_id: int) -> str:
+        return os.path.join(self.folder, self.packs[pack_id][0])
 
     def _fd(self, pack: str) -> int:
         with self._lock:
@@ -239,26 +304,35 @@ class MemberCache:
 
     # -- recording -------------------------------------------------------------------------------------------
     def close(self) -> None:
+        if self.prehash is not None:
+            self.prehash.stop()
+            self.prehash = None
         with self._lock:
             for fd in self._fds.values():
                 os.close(fd)
             self._fds.clear()
 
-    def commit(self, zip_path: str, written: list[tuple[bytes, int, int, int, int, int, int]]) -> None:
-        """Record the members of the finished ``zip_path``: (key, offset, csize, crc, size, method, ccrc) each.
+    def commit(self, zip_path: str, written: list[tuple[bytes, int, int, int, int, int, int, int]],
+               digest: bytes = b"") -> None:
+        """Record the members of the finished ``zip_path``: (key, offset, csize, crc, size, method, ccrc, rcrc)
+        each (``rcrc``: CRC-32 of the member's local header, name and compressed bytes); ``digest`` is the zip's
+        SHA-256 (checks the whole pack when a re-bundle copies ranges of it).
 
         The zip becomes the newest pack; packs nothing points into any more, and the least recently used ones
         beyond the limit, are removed. Errors only mean a colder cache next time.
         """
         self.close()
+        if self._sweeper is not None:
+            self._sweeper.join()
         try:
             os.makedirs(self.folder, exist_ok=True)
             self.seq += 1
             pack = f"pack-{self.seq:06d}-{os.urandom(4).hex()}.zip"
             _link_or_copy(zip_path, os.path.join(self.folder, pack))
-            self.packs[self.seq] = [pack, os.path.getsize(os.path.join(self.folder, pack))]
-            for key, offset, csize, crc, size, method, ccrc in written:
-                self.entries[key] = _ENTRY.pack(self.seq, offset, csize, crc, size, method, ccrc, self.seq)
+            self.packs[self.seq] = [pack, os.path.getsize(os.path.join(self.folder, pack)), digest]
+            seq, pack_entry, entries = self.seq, _ENTRY.pack, self.entries
+            for key, offset, csize, crc, size, method, ccrc, rcrc in written:
+                entries[key] = pack_entry(seq, offset, csize, crc, size, method, ccrc, seq, rcrc)
             self._evict()
             self._save()
         except OSError:
@@ -266,21 +340,42 @@ class MemberCache:
 
     def _evict(self) -> None:
         used = {p: 0 for p in self.packs}
+        fields = _ENTRY.unpack_from
         for entry in self.entries.values():
-            pack, last = _pack_id(entry), _used(entry)
-            used[pack] = max(used.get(pack, 0), last)
+            pack, *_, last, _ = fields(entry)
+            if last > used.get(pack, 0):
+                used[pack] = last
         total = sum(v[1] for v in self.packs.values())
+        dropped = False
         for last_used, pack in sorted((u, p) for p, u in used.items()):
             if last_used and total <= self.limit:
                 continue
             total -= self.packs.pop(pack)[1]
-        self.entries = {k: v for k, v in self.entries.items() if _pack_id(v) in self.packs}
+            dropped = True
+        if dropped:
+            self.entries = {k: v for k, v in self.entries.items() if _pack_id(v) in self.packs}
         if len(self.stamps) > len(self.entries) + len(self._noted):
             self.stamps = {s: v for s, v in self.stamps.items() if s in self._noted}
         names = {v[0] for v in self.packs.values()}
         for name in os.listdir(self.folder):
             if name.startswith("pack-") and name not in names:
-                _remove(os.path.join(self.folder, name))
+                try:  # a rename is instant; the next bundle deletes it while it walks (``sweep``)
+                    os.replace(os.path.join(self.folder, name), os.path.join(self.folder, _EVICTED + name))
+                except OSError:
+                    _remove(os.path.join(self.folder, name))
+
+    def sweep(self) -> None:
+        """Delete the packs the last bundle evicted, in the background (joined by ``commit``)."""
+        if self._sweeper is not None:
+            return
+        try:
+            names = [n for n in os.listdir(self.folder) if n.startswith(_EVICTED)]
+        except OSError:
+            return
+        if names:
+            self._sweeper = threading.Thread(target=lambda: [_remove(os.path.join(self.folder, n)) for n in names],
+                                             name="fink-zip-sweep", daemon=True)
+            self._sweeper.start()
 
     def _save(self) -> None:
         data = {"header": self.header, "seq": self.seq, "packs": self.packs, "entries": self.entries,
@@ -316,10 +411,6 @@ def _read_index(path: str) -> dict:
 
 def _pack_id(entry: bytes) -> int:
     return _ENTRY.unpack_from(entry)[0]
-
-
-def _used(entry: bytes) -> int:
-    return _ENTRY.unpack_from(entry)[7]
 
 
 def _near(before: Hit, after: Hit) -> bool:
