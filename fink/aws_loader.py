@@ -89,6 +89,19 @@ def _create(search_path_string: str | None) -> QuickLoader:
     return QuickLoader(extra_search_paths=paths)
 
 
+_WARM: dict[str | None, QuickLoader] = {}
+
+
+def warm_loader(search_path_string: str | None) -> QuickLoader:
+    """The process's shared loader for this data path: sessions created later with the same path use it, so models
+    parsed into it once (a stack group's zygote does that before forking its members) are not parsed again."""
+    if search_path_string not in _WARM:
+        _WARM[search_path_string] = _create(search_path_string)
+    return _WARM[search_path_string]
+
+
 def install(session: Any) -> None:
-    """Give ``session`` a QuickLoader built from its ``data_path`` setting (as botocore builds its own loader)."""
-    session.register_component("data_loader", _create(session.get_config_variable("data_path")))
+    """Give ``session`` a QuickLoader built from its ``data_path`` setting (as botocore builds its own loader), or the
+    warm one of :func:`warm_loader` for that path."""
+    path = session.get_config_variable("data_path")
+    session.register_component("data_loader", _WARM.get(path) or _create(path))

@@ -48,8 +48,8 @@ __all__ = ["PRELOAD", "OPTIONAL", "ENTRY", "SERVICES", "FORK_ENV", "fork_support
 
 #: modules a ``cloud`` member imports on every run (the installed tools and plugins are added at run time)
 PRELOAD = ("fink.cli", "fink.lifecycle", "fink.hooks", "fink.config", "fink.config_keys", "fink.legacy_config",
-           "fink.loaders", "fink.checkpoints", "fink.awsclient", "fink.retrying", "fink.servicediscovery",
-           "fink.render", "fink_cloud.cli", "fink_cloud.commands", "fink_cloud.deployer", "fink_cloud.cfn",
+           "fink.loaders", "fink.checkpoints", "fink.awsclient", "fink.aws_loader", "fink.schema_check",
+           "fink.retrying", "fink.servicediscovery", "fink.render", "fink_cloud.cli", "fink_cloud.commands", "fink_cloud.deployer", "fink_cloud.cfn",
            "fink_cloud.events", "fink_cloud.params", "fink_cloud.review", "fink_cloud.stack_settings",
            "fink_cloud.template", "fink_cloud.group_member", "botocore.session", "botocore.client",
            "botocore.httpsession", "botocore.config", "botocore.waiter", "jsonschema", "yaml", "docopt", "difflib",
@@ -105,10 +105,11 @@ def _preload(modules: tuple[str, ...]) -> None:
 def _warm_botocore() -> None:
     """Parse the service models once and let every session created in a child use this loader (a loader holds
     parsed JSON only; botocore shares one per session between all of that session's clients in the same way)."""
-    import botocore.loaders
     import botocore.session
+
+    from fink.aws_loader import warm_loader
     path = os.environ.get("AWS_DATA_PATH")
-    loader = botocore.loaders.create_loader(path)
+    loader = warm_loader(path)  # the loader fink's sessions use (fink.awsclient installs it)
     for service in SERVICES:
         try:
             loader.load_service_model(service, "service-2")

@@ -68,3 +68,15 @@ def test_models_on_the_data_path_are_found(aws, tmp_path, monkeypatch):
     assert "finkqueue" in client.session.get_component("data_loader").list_available_services("service-2")
     assert "finkqueue" in client.session.get_available_services()
     assert client.get_client("finkqueue").meta.service_model.service_id == "FinkQueue"
+
+
+def test_sessions_share_the_warm_loader_of_their_data_path(monkeypatch):
+    """A stack group's zygote parses models into the warm loader before forking: every session fink creates later
+    with the same data path must use that loader (else each member parses the models again)."""
+    from fink import aws_loader
+    monkeypatch.setattr(aws_loader, "_WARM", {})
+    monkeypatch.delenv("AWS_DATA_PATH", raising=False)
+    warm = aws_loader.warm_loader(None)
+    assert AWSClient().session.get_component("data_loader") is warm
+    monkeypatch.setenv("AWS_DATA_PATH", "/nonexistent/models")
+    assert AWSClient().session.get_component("data_loader") is not warm  # another path: a loader of its own
