@@ -272,7 +272,8 @@ def _interpret(member: _Running, exit_code: int, seconds: float) -> MemberResult
     if exit_code == 0:
         outcome = report.get("result") or _DEFAULT_SUCCESS.get(job.argv[0], "done")
         return MemberResult(job.folder, job.stack, outcome, "", seconds, data)
-    if exit_code == 130:
+    # cloud's exit code after Ctrl-C, or killed by SIGINT (how python ends after an uncaught KeyboardInterrupt)
+    if exit_code in (130, -signal.SIGINT):
         return MemberResult(job.folder, job.stack, "interrupted", _first_line(report.get("error")), seconds, data)
     detail = _first_line(report.get("error")) or _last_error_line(member.lines) or f"exit code {exit_code}"
     return MemberResult(job.folder, job.stack, "failed", detail, seconds, data)

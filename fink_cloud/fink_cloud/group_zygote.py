@@ -20,15 +20,20 @@ Protocol, over a ``SOCK_SEQPACKET`` Unix socket pair (one JSON message per packe
 - zygote -> group: ``{"op": "ready"}`` or ``{"op": "failed", "reason": ...}`` (then it exits);
 - group -> zygote: ``{"op": "start", "id", "argv", "cwd", "env"}`` with the stderr pipe's write end attached
   (``socket.send_fds``); answered by ``{"op": "started", "id", "pid"}`` or ``{"op": "error", "id", "reason"}``;
-- group -> zygote: ``{"op": "signal", "pid", "signum"}``: the zygote signals its child only while it has not
-  reaped it, so a signal never reaches a recycled pid;
+- new child -> group, before it closes its copy of the zygote's socket: ``{"op": "forked", "id", "pid"}`` with a
+  pidfd for itself where the kernel has them. The group sees the socket's end only after every copy is closed,
+  so it hears of every child that exists even when the zygote dies right after ``fork``; a member it heard
+  nothing about starts as a subprocess only if its stderr pipe is at its end (no process holds the write end);
+- the group signals a member through its pidfd (which never refers to another process); without one it sends
+  ``{"op": "signal", "pid", "signum"}`` and the zygote signals its child only while it has not reaped it, so a
+  signal never reaches a recycled pid;
 - zygote -> group: ``{"op": "exit", "pid", "code"}`` when a child ended (``-N`` for "killed by signal N", as
   :class:`subprocess.Popen` reports it).
 
 The group side (:class:`Zygote`) hands the runner one process-like object per member (:class:`ForkedMember`:
 ``stderr``, ``wait()``, ``send_signal()``). Where fork cannot be used (not Linux, ``FINK_GROUP_FORK=0``) members
 start as plain subprocesses; when the zygote fails to start, fails to fork or ends early, the members it has not
-started yet start as plain subprocesses too. Nothing is lost but speed.
+forked start as plain subprocesses too. Nothing is lost but speed, and no member runs twice.
 """
 from __future__ import annotations
 
@@ -244,6 +249,7 @@ class _Server:
             _send(self.sock, {"op": "error", "id": request["id"], "reason": f"fork failed: {exc}"})
             return None
         if pid == 0:
+            self._announce(request["id"])
             signal.set_wakeup_fd(-1)
             for signum in (signal.SIGCHLD, signal.SIGTERM):
                 signal.signal(signum, signal.SIG_DFL)
@@ -256,6 +262,23 @@ class _Server:
         self.children[pid] = request["id"]
         _send(self.sock, {"op": "started", "id": request["id"], "pid": pid})
         return None
+
+    def _announce(self, request_id: int) -> None:
+        """In a new child, before it lets go of its copy of the zygote's socket: tell the group it exists, with a
+        pidfd for it. The group sees the socket end only once every copy is closed, so it always learns of a child
+        that exists, even when the zygote dies right after forking it (and then never starts that member again)."""
+        fds: tuple[int, ...] = ()
+        if hasattr(os, "pidfd_open"):
+            try:
+                fds = (os.pidfd_open(os.getpid()),)
+            except OSError:  # a kernel before 5.3: the group signals through the zygote, or by pid
+                pass
+        try:
+            _send(self.sock, {"op": "forked", "id": request_id, "pid": os.getpid()}, fds)
+        except OSError:
+            pass  # the group has gone
+        for fd in fds:
+            os.close(fd)
 
     def _reap(self) -> None:
         while self.children:
@@ -280,24 +303,42 @@ def main(argv: list[str] | None = None) -> int:
     global MODULES_AT_FORK
     MODULES_AT_FORK = frozenset(sys.modules)
     child.become_member()
-    code = 1
+    code, interrupted = 1, False
     try:
-        code = child.run()
+        code = _exit_code(child.run())  # as ``sys.exit(main())`` would end the process
     except SystemExit as exc:  # sys.exit() in user code, as the interpreter would treat it
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        if not isinstance(exc.code, (int, type(None))):
-            sys.stderr.write(f"{exc.code}\n")
+        code = _exit_code(exc.code)
+    except KeyboardInterrupt:  # python prints the traceback, then ends killed by SIGINT (the shell's 130)
+        import traceback
+        traceback.print_exc()
+        interrupted = True
     except BaseException:  # noqa: BLE001 - what an uncaught exception does at the top of a process
         import traceback
         traceback.print_exc()
-    _exit(code)
+    _exit(code, interrupted)
     return code  # not reached
 
 
-def _exit(code: int) -> None:
+def _exit_code(value: Any) -> int:
+    """The exit status the interpreter gives ``SystemExit(value)``: an int modulo 256 (``-1`` is 255), ``None``
+    0, anything else is printed to stderr and gives 1."""
+    if value is None:
+        return 0
+    if isinstance(value, int):
+        return value & 0xFF
+    try:
+        sys.stderr.write(f"{value}\n")
+    except (OSError, ValueError):
+        pass
+    return 1
+
+
+def _exit(code: int, interrupted: bool = False) -> None:
     """End a member as the interpreter ends a process -- non-daemon threads joined, ``atexit`` callbacks run
-    (logging and ``weakref.finalize`` clean-ups among them), standard streams flushed -- but without tearing down
-    the ~500 modules inherited from the zygote one by one, which would cost a member more CPU than its work."""
+    (logging and ``weakref.finalize`` clean-ups among them), files the member's code left open flushed, standard
+    streams flushed -- but without tearing down the ~500 modules inherited from the zygote one by one, which would
+    cost a member more CPU than its work. ``interrupted``: end killed by SIGINT, as python does after an uncaught
+    KeyboardInterrupt."""
     for thread in threading.enumerate():
         if thread is not threading.main_thread() and not thread.daemon:
             thread.join()
@@ -309,7 +350,35 @@ def _exit(code: int) -> None:
             stream.flush()
         except (OSError, ValueError):
             pass
-    os._exit(code & 0xFF if code >= 0 else 1)
+    _flush_open_files()
+    if interrupted:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
+    os._exit(code & 0xFF)
+
+
+def _flush_open_files() -> None:
+    """What the interpreter's shutdown does for files still open (held by a module's globals, a reference cycle,
+    a leaked object): they are closed, so what is buffered is written; ``os._exit`` would lose it. The child's own
+    objects are the ones the collector tracks (the zygote's were frozen before the fork), unreachable ones
+    included until it collects them. Closed here before collecting, text files before the binary buffers beneath
+    them before the raw files beneath those (the collector finalises a cycle's objects in no particular order, and
+    a text file closed after its buffer loses what it holds)."""
+    import gc
+    import io
+    standard = {id(stream) for stream in (sys.stdout, sys.stderr, sys.stdin, sys.__stdout__, sys.__stderr__,
+                                          sys.__stdin__)}
+    files = [obj for obj in gc.get_objects() if isinstance(obj, io.IOBase) and id(obj) not in standard]
+    for layer in (io.TextIOBase, io.BufferedIOBase, io.IOBase):
+        for obj in files:
+            if isinstance(obj, layer):
+                try:
+                    if not obj.closed:
+                        obj.close()
+                except Exception:  # noqa: BLE001 - as at shutdown: a file that cannot be written is left
+                    pass
+    del files
+    gc.collect()  # the finalisers of what is left unreachable run, as at shutdown
 
 
 # =================================================================================================================
@@ -326,7 +395,9 @@ class ForkedMember:
         self._cond = threading.Condition()
         self._signals: list[int] = []
         self._eof = threading.Event()
+        self._sent = threading.Event()  # the group has sent the request and closed its copy of the write end
         self._lost = False
+        self._pidfd: int | None = None  # refers to the forked child itself: never to a process reusing its pid
         self.pid: int | None = None
         self.returncode: int | None = None
         self.cpu: float | None = None  # CPU seconds of the forked child, as its zygote reaped it
@@ -343,6 +414,9 @@ class ForkedMember:
     def _lines(self) -> Any:
         try:
             yield from self._stderr
+            if self._lost and self.pid is None:
+                yield (f"WARNING: the preloaded process that started this member ended before it told the group; "
+                       f"the member was not started again; signals could not reach it\n")
         finally:
             self._stderr.close()
             self._eof.set()
@@ -365,30 +439,51 @@ class ForkedMember:
                 self._signals.append(signum)  # delivered as soon as the member has a pid
                 return
             how, pid, ended, lost = self.how, self.pid, self.returncode is not None, self._lost
+            if how == "forked" and not ended and self._pidfd is not None:
+                try:  # under the lock: the pidfd is closed (under it) when the member ends
+                    signal.pidfd_send_signal(self._pidfd, signum)
+                except ProcessLookupError:  # it has ended and been reaped
+                    pass
+                return
         if how == "subprocess":
             self.popen.send_signal(signum)
         elif ended:
             return
         elif not lost:
             self._zygote.signal(pid, signum)
-        elif not self._eof.is_set():  # the zygote is gone; the member is still writing, so the pid is its own
+        elif pid is not None and not self._eof.is_set():  # no pidfd (kernel < 5.3), no zygote: the member is
+            # still writing, so the pid is still its own -- unless a process it started holds its stderr open
             try:
                 os.kill(pid, signum)  # type: ignore[arg-type]
             except OSError:
                 pass
 
     # ---- called by the zygote's listener --------------------------------------------------------------------------
-    def started(self, pid: int) -> None:
+    def started(self, pid: int, pidfd: int | None = None) -> None:
         with self._cond:
+            if self.how != "pending":  # the child's own word and the zygote's both come, in either order
+                if (pidfd is not None and self._pidfd is None and self.pid == pid and self.returncode is None
+                        and hasattr(signal, "pidfd_send_signal")):
+                    self._pidfd = pidfd
+                elif pidfd is not None:
+                    os.close(pidfd)
+                return
             self.pid, self.how = pid, "forked"
+            if pidfd is not None and hasattr(signal, "pidfd_send_signal"):
+                self._pidfd = pidfd
+            elif pidfd is not None:
+                os.close(pidfd)
             pending, self._signals = self._signals, []
             self._cond.notify_all()
         for signum in pending:
-            self._zygote.signal(pid, signum)
+            self.send_signal(signum)
 
     def exited(self, code: int) -> None:
         with self._cond:
             self.returncode = code
+            if self._pidfd is not None:
+                os.close(self._pidfd)
+                self._pidfd = None
             self._cond.notify_all()
 
     def lost(self) -> None:
@@ -396,7 +491,24 @@ class ForkedMember:
         read from its result file (every member writes one); a member that could not (killed) counts as failed."""
         with self._cond:
             self._lost = True
+            if self.how == "pending":  # forked, but its pid never came: it runs; the group only reads it
+                self.how = "forked"
             self._cond.notify_all()
+
+    def zygote_ended(self) -> None:
+        """The zygote ended without a word about this member (neither started nor refused). If no process holds
+        the write end of its stderr pipe (it is at its end, with nothing written), no child of the zygote has it:
+        it starts as a subprocess. Otherwise a child exists and runs it -- starting it again would run the same
+        stack twice, so the member is lost: read to its end, its exit code taken from its result file."""
+        self._sent.wait()
+        import select
+        poller = select.poll()
+        poller.register(self._stderr.fileno(), select.POLLIN)
+        events = dict(poller.poll(0)).get(self._stderr.fileno(), 0)
+        if events & select.POLLHUP and not events & select.POLLIN:
+            self.fall_back()
+        else:
+            self.lost()
 
     def _code_from_result_file(self) -> int:
         try:
@@ -492,10 +604,13 @@ class Zygote:
             with self._lock:
                 mine = self._members.pop(request_id, None) is not None  # else the listener has taken it over
             self._fail(f"the request could not be sent: {exc}")
+            os.close(write_end)
+            member._sent.set()
             if mine:
                 member.fall_back()
-        finally:
+        else:
             os.close(write_end)
+            member._sent.set()
         return member
 
     def signal(self, pid: int | None, signum: int) -> None:
@@ -540,9 +655,9 @@ class Zygote:
     def _listen(self) -> None:
         while True:
             try:
-                data = self.sock.recv(_PACKET)
+                data, fds, _flags, _addr = socket.recv_fds(self.sock, _PACKET, 1)
             except OSError:
-                data = b""
+                data, fds = b"", []
             if not data:
                 break
             message = json.loads(data)
@@ -552,13 +667,16 @@ class Zygote:
                 self._debug("Group members start as forks of a preloaded process.")
             elif op == "failed":
                 self._fail(message.get("reason", "unknown"))
-            elif op == "started":
+            elif op in ("forked", "started"):  # from the new child itself (with a pidfd), and from the zygote
                 with self._lock:
                     member = self._members.pop(message["id"], None)
                     if member is not None:
                         self._by_pid[message["pid"]] = member
+                    elif fds:
+                        member = self._by_pid.get(message["pid"])
                 if member is not None:
-                    member.started(message["pid"])
+                    member.started(message["pid"], fds[0] if fds else None)
+                    fds = []
             elif op == "error":
                 with self._lock:
                     member = self._members.pop(message.get("id"), None)
@@ -572,13 +690,20 @@ class Zygote:
                 if member is not None:
                     member.cpu = message.get("cpu")
                     member.exited(message["code"])
+            for fd in fds:
+                os.close(fd)
         self._fail("it has ended")
+        if not self._closing and self.process is not None:
+            try:  # so that it holds none of the pipes it was sent: ended means ended, fds closed
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:  # then its members' pipes look held: lost, never started twice
+                pass
         with self._lock:
             self._listening = False
             pending, self._members = list(self._members.values()), {}
             running, self._by_pid = list(self._by_pid.values()), {}
         for member in pending:
-            member.fall_back()
+            member.zygote_ended()
         for member in running:
             member.lost()
 

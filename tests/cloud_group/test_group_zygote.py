@@ -11,6 +11,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -58,6 +59,22 @@ PROBE = textwrap.dedent('''
             code = 7
         elif argv[0] == "exit":
             code = int(argv[1])
+        elif argv[0] == "count":  # one line per run of this member
+            with open(argv[1], "a") as fh:
+                fh.write(f"{os.getpid()}\\n")
+        elif argv[0] == "sys.exit":  # ends as sys.exit(<int or text>) does, or returns -1 as main's code
+            sys.exit(int(argv[1]) if argv[1].lstrip("-").isdigit() else argv[1])
+        elif argv[0] == "return":
+            return int(argv[1])
+        elif argv[0] == "interrupt":
+            raise KeyboardInterrupt
+        elif argv[0] == "keep-open":  # files left open, unflushed: by a module global and in a reference cycle
+            global KEPT
+            KEPT = open(argv[1], "w")
+            KEPT.write("kept by a global")
+            cycle = [open(argv[2], "w")]
+            cycle.append(cycle)
+            cycle[0].write("kept in a cycle")
         facts["exit_code"] = code
         with open(os.environ["FINK_GROUP_RESULT"], "w") as fh:
             json.dump(facts, fh)
@@ -243,3 +260,150 @@ def test_a_member_the_zygote_could_not_start_runs_as_a_subprocess_and_gets_its_p
     member.fall_back()
     assert popen.signals == [signal.SIGTERM] and member.how == "subprocess"
     assert list(member.stderr) == ["from the subprocess\n"] and member.wait() == 130
+
+
+def _probe_process(folder: Path, argv, result_path: str) -> subprocess.Popen:
+    """The probe as a plain process (what a member started as a subprocess is), the reference for a forked one."""
+    return subprocess.Popen([sys.executable, "-c", "import sys, probe; sys.exit(probe.main(sys.argv[1:]))", *argv],
+                            cwd=folder, env={**os.environ, "FINK_GROUP_RESULT": result_path},
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.mark.parametrize("argv", [("sys.exit", "-1"), ("sys.exit", "300"), ("sys.exit", "a reason"),
+                                  ("return", "-1"), ("interrupt",)], ids=lambda a: " ".join(a))
+def test_a_forked_member_ends_with_the_exit_code_a_process_would(zygote, tmp_path, argv):
+    job = _member(tmp_path, "alpha")
+    member, _path = _run(zygote, tmp_path, job, argv)
+    forked_stderr = list(member.stderr)
+    forked = member.wait()
+    assert member.how == "forked"
+    reference = _probe_process(tmp_path / "alpha", argv, str(tmp_path / "ref.json"))
+    reference_stderr = reference.stderr.readlines()
+    reference.stderr.close()
+    assert forked == reference.wait()
+    assert forked_stderr[-1] == reference_stderr[-1]  # the reason (sys.exit("a reason")), the traceback's end
+
+
+def test_files_a_forked_member_left_open_are_written_as_at_a_process_end(zygote, tmp_path):
+    job = _member(tmp_path, "alpha")
+    for how in ("forked", "process"):
+        argv = ("keep-open", str(tmp_path / f"{how}-global.txt"), str(tmp_path / f"{how}-cycle.txt"))
+        if how == "forked":
+            member, _path = _run(zygote, tmp_path, job, argv)
+            list(member.stderr)
+            assert member.wait() == 0 and member.how == "forked"
+        else:
+            process = _probe_process(tmp_path / "alpha", argv, str(tmp_path / "ref.json"))
+            process.stderr.read()
+            process.stderr.close()
+            assert process.wait() == 0
+    for kind in ("global", "cycle"):
+        assert (tmp_path / f"forked-{kind}.txt").read_text() == (tmp_path / f"process-{kind}.txt").read_text() != ""
+
+
+def test_a_member_killed_by_sigint_counts_as_interrupted_like_a_cloud_exit_130():
+    from fink_cloud.group_runner import _interpret, _Running
+    for code in (130, -signal.SIGINT):
+        running = _Running(Job("alpha", "stack-alpha", ("deploy",)), None, "/nonexistent/result.json", 0.0)
+        assert _interpret(running, code, 1.0).outcome == "interrupted"
+
+
+DIES = textwrap.dedent('''
+    """Test preload: the zygote dies as its fork returns (ZYGOTE_DIES=after) or instead of forking (before)."""
+    import os
+
+    _fork = os.fork
+
+
+    def fork():
+        if os.environ["ZYGOTE_DIES"] == "before":
+            os._exit(3)
+        pid = _fork()
+        if pid:
+            os._exit(3)
+        return pid
+
+
+    os.fork = fork
+''')
+
+
+@pytest.mark.parametrize("when", ["after", "before"])
+def test_a_member_runs_once_when_the_zygote_dies_around_its_fork(tmp_path, monkeypatch, when):
+    """Dead after the fork: the child runs the member, so it must not start again as a subprocess (that would
+    deploy the same stack twice at once). Dead before it: nothing runs it, so it starts as a subprocess."""
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "zygote_dies.py").write_text(DIES)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(tmp_path / "lib"),
+                                                                   os.environ.get("PYTHONPATH")])))
+    monkeypatch.setenv("ZYGOTE_DIES", when)
+    fallbacks = []
+
+    def fallback(root, job, result_path):
+        fallbacks.append(job.folder)
+        return _probe_process(Path(root) / job.folder, job.argv, result_path)
+
+    monkeypatch.setattr("fink_cloud.group_runner.member_process", fallback)
+    runs = tmp_path / "runs.txt"
+    with Zygote(entry="probe:main", preload=("fink_cloud.group_member", "zygote_dies")) as zygote:
+        member, _path = _run(zygote, tmp_path, _member(tmp_path, "alpha"), ("count", str(runs)))
+        stderr = list(member.stderr)
+        assert member.wait() == 0, stderr
+        assert zygote.failed == "it has ended"
+    assert len(runs.read_text().splitlines()) == 1
+    if when == "after":
+        assert fallbacks == [] and member.how == "forked"
+        assert stderr[0] == "probe alpha says hello\n"
+    else:
+        assert fallbacks == ["alpha"] and member.how == "subprocess"
+        assert stderr == ["probe alpha says hello\n"]
+
+
+def test_a_member_whose_stderr_someone_holds_open_is_never_started_again(tmp_path):
+    """The zygote ended without a word about a member: only a pipe at its end proves that no child runs it."""
+    started = []
+    for held in (False, True):
+        read_end, write_end = os.pipe()
+        member = ForkedMember(_FakeZygote(), read_end, fallback=lambda: started.append(held) or _NoProcess(),
+                              result_path=str(tmp_path / "r.json"))
+        if not held:
+            os.close(write_end)
+        member._sent.set()
+        member.zygote_ended()
+        if held:
+            assert member.how == "forked" and member._lost and started == [False]
+            os.write(write_end, b"from the child nobody knew\n")
+            os.close(write_end)
+            lines = list(member.stderr)
+            assert lines[0] == "from the child nobody knew\n" and "not started again" in lines[-1]
+            assert member.wait() == 1  # no result file: counted as failed, never as done
+        else:
+            assert member.how == "subprocess" and started == [False]
+
+
+class _NoProcess:
+    stderr = iter(())
+
+    def wait(self):
+        return 0
+
+    def send_signal(self, signum):
+        pass
+
+
+@pytest.mark.skipif(not hasattr(signal, "pidfd_send_signal"), reason="no pidfds here (Linux < 5.3)")
+def test_signals_reach_a_forked_member_through_its_pidfd_even_when_the_zygote_is_gone(zygote, tmp_path,
+                                                                                      monkeypatch):
+    sent = []
+    real = signal.pidfd_send_signal
+    monkeypatch.setattr(signal, "pidfd_send_signal", lambda fd, signum: sent.append(signum) or real(fd, signum))
+    monkeypatch.setattr(zygote, "signal", lambda pid, signum: pytest.fail("signalled by pid, through the zygote"))
+    member, _path = _run(zygote, tmp_path, _member(tmp_path, "alpha"), ("block",))
+    lines = iter(member.stderr)
+    assert next(lines) == "probe alpha says hello\n" and next(lines) == "waiting for a signal\n"
+    zygote.process.kill()
+    zygote.process.wait()
+    member.send_signal(signal.SIGTERM)
+    assert list(lines) == [] and member.wait() == 143 and sent == [signal.SIGTERM]
+    member.send_signal(signal.SIGTERM)  # it has ended: nothing is sent, its pidfd is closed
+    assert sent == [signal.SIGTERM] and member._pidfd is None
