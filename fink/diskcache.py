@@ -134,12 +134,14 @@ class JsonCache:
     file (never an existing one or a link) that then replaces the old one. Callers still check that each item
     matches what it was derived from."""
 
-    def __init__(self, name: str, environ: Mapping[str, str] | None = None):
+    def __init__(self, name: str, environ: Mapping[str, str] | None = None, *, per_environment: bool = True):
+        """``per_environment=False``: one file for every environment, not switched off by
+        ``FINK_NO_STARTUP_CACHE`` (the update check's answer, which has its own switch)."""
         import zlib
         environ = os.environ if environ is None else environ
-        self.enabled = enabled(environ)
+        self.enabled = enabled(environ) or not per_environment
         where = f"{zlib.crc32(f'{sys.prefix}{os.sep}{sys.executable}'.encode()):08x}"  # a name, not a proof
-        self.path = cache_dir(environ) / f"{name}-{where}.json"
+        self.path = cache_dir(environ) / (f"{name}-{where}.json" if per_environment else f"{name}.json")
 
     def _open_folder(self, create: bool) -> int | None:
         """A handle on the checked cache folder (None where files are reached by path instead)."""
