@@ -6,13 +6,14 @@ validation (the user's values win); validation reports *all* errors at once, eac
 Cost rules: YAML is parsed with libyaml's C loader where PyYAML has it (:func:`yaml_load`); each schema file is
 parsed once per process and each schema's compiled validator is built once per process. Cached schemas are shared:
 treat what :func:`load_schema` returns as read-only. Across processes, the start-up cache (:mod:`fink.diskcache`)
-keeps each parsed schema (keyed on the file's modification time and size), so PyYAML is imported only when a
+keeps each parsed schema (used only for a file of the same content: a digest of both is checked), so PyYAML is imported only when a
 schema file changed. A valid section is recognised by :func:`fink.schema_check.surely_valid`; jsonschema is
 imported, and its validator built, only to word the errors of an invalid one.
 """
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -91,11 +92,11 @@ def load_schema(anchor: str, resource: str) -> dict[str, Any]:
         raise FinkError(f"Schema file {resource} of {anchor} not found (looked in {path.parent}).",
                         hint=f"Reinstall the distribution that ships {anchor}; if a folder named "
                              f"'{anchor.split('.')[0]}' is in the working directory, run from another folder.")
-    stamp = _stamp(path)
-    schema = _cached_schema(path, stamp)
+    content = path.read_bytes()
+    schema = _cached_schema(path, content)
     if schema is None:
-        schema = yaml_load(path.read_text(encoding="utf-8"))
-        _remember_schema(path, stamp, schema)
+        schema = yaml_load(content.decode("utf-8"))
+        _remember_schema(path, content, schema)
     _SCHEMAS[path] = schema
     return schema
 
@@ -120,24 +121,31 @@ def _save_disk() -> None:
         _DISK[0].save(_DISK[1])
 
 
-def _stamp(path: Path) -> list[int] | None:
-    try:
-        st = path.stat()
-    except OSError:
+def _digests(content: bytes, schema: Any) -> tuple[str, str]:
+    """The digest of a schema file's content, and one that ties a parsed schema to it (so a cached schema
+    that was edited, or belongs to other content, is not used)."""
+    import hashlib
+    source = hashlib.sha256(content).hexdigest()
+    canonical = json.dumps(schema, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return source, hashlib.sha256(f"{source}\n{canonical}".encode("utf-8")).hexdigest()
+
+
+def _cached_schema(path: Path, content: bytes) -> dict[str, Any] | None:
+    entry = _disk()["schemas"].get(str(path)) if _disk_enabled() else None
+    if not isinstance(entry, dict) or not isinstance(entry.get("schema"), dict):
         return None
-    return [st.st_mtime_ns, st.st_size]
-
-
-def _cached_schema(path: Path, stamp: list[int] | None) -> dict[str, Any] | None:
-    entry = _disk()["schemas"].get(str(path)) if stamp and _disk_enabled() else None
-    if isinstance(entry, dict) and entry.get("stamp") == stamp and isinstance(entry.get("schema"), dict):
-        return entry["schema"]
+    try:
+        if [entry.get("source"), entry.get("check")] == list(_digests(content, entry["schema"])):
+            return entry["schema"]
+    except (TypeError, ValueError, RecursionError):  # not JSON data: parse the file
+        pass
     return None
 
 
-def _remember_schema(path: Path, stamp: list[int] | None, schema: Any) -> None:
-    if stamp and _disk_enabled() and _json_exact(schema):
-        _disk()["schemas"][str(path)] = {"stamp": stamp, "schema": schema}
+def _remember_schema(path: Path, content: bytes, schema: Any) -> None:
+    if _disk_enabled() and _json_exact(schema):
+        source, check = _digests(content, schema)
+        _disk()["schemas"][str(path)] = {"source": source, "check": check, "schema": schema}
         _save_disk()
 
 
@@ -236,7 +244,10 @@ def validation_errors(instance: Any, schema: Mapping[str, Any], prefix: str) -> 
     if surely_valid(instance, schema):  # the common case, without importing jsonschema
         return []
     validator = _validator(schema)
-    errors = sorted(validator.iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path])
+    try:
+        errors = sorted(validator.iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path])
+    except RecursionError:  # a value that contains itself (config files are refused earlier, in fink.loaders)
+        return [f"{prefix}: a value contains itself or is nested too deeply to be checked"]
     return [_format_error(prefix, e) for e in errors]
 
 

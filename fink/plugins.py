@@ -6,12 +6,14 @@ name) and kept referenced here, because blinker holds receivers weakly.
 
 Finding them means reading the metadata of every installed distribution (and importing ``importlib.metadata``),
 a fixed cost of every command. The result is kept in the start-up cache (:mod:`fink.diskcache`) together with the
-fingerprint of the installed distributions it was read from: a run whose fingerprint matches reuses it, any
-install, removal or upgrade rescans. An entry point from the cache that fails to load is looked up again with a
+fingerprint of the installed distributions it was read from: a run whose fingerprint matches reuses it (each
+cached entry point only if an installed distribution's ``entry_points.txt`` still declares it), any install,
+removal or upgrade rescans. An entry point from the cache that fails to load is looked up again with a
 fresh scan before it counts as broken.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -104,14 +106,87 @@ def _scan(groups: tuple[str, ...]) -> dict[str, list[PluginInfo]]:
     return {group: _ordered([_info(ep) for ep in everything.select(group=group)]) for group in groups}
 
 
+def _metadata_folder(ep: Any) -> str | None:
+    """The ``*.dist-info`` (or ``*.egg-info``) folder that declares ``ep``, where it is a plain folder."""
+    from pathlib import Path
+    path = getattr(ep.dist, "_path", None) if ep.dist is not None else None
+    return os.path.normpath(path) if isinstance(path, Path) else None
+
+
+def _fingerprinted_folders(fingerprint: list) -> set[str]:
+    """The metadata folders with an ``entry_points.txt`` that :func:`fink.diskcache.environment_fingerprint` saw."""
+    folders = set()
+    for entry, found in fingerprint[2]:
+        for name, _stamp, entry_points in (found if isinstance(found, list) else ()):
+            if entry_points is not None:
+                folders.add(os.path.normpath(os.path.join(entry or ".", name)))
+    return folders
+
+
+def _declared(folder: str) -> set[tuple[str, str, str]]:
+    """(group, name, value) of every entry point the ``entry_points.txt`` in ``folder`` declares."""
+    with open(os.path.join(folder, "entry_points.txt"), encoding="utf-8") as fh:
+        text = fh.read()
+    found, group = set(), ""
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line[0] in "#;":
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            group = line[1:-1].strip()
+            continue
+        name, sep, value = line.partition("=")
+        if sep:
+            found.add((group, name.strip(), value.strip()))
+    return found
+
+
 def _from_cache(data: dict, fingerprint: list) -> dict[str, list[PluginInfo]] | None:
+    """The cached entry points, if they were read from exactly the installed distributions: the fingerprint
+    matches, and each entry point is declared, as cached, in the ``entry_points.txt`` of one of the fingerprinted
+    distributions (so an edited cache file cannot make fink import anything the installed distributions do not
+    name). None: scan."""
     if data.get("fingerprint") != fingerprint or not isinstance(data.get("groups"), dict):
         return None
     try:
-        return {group: [PluginInfo(name, dist, version, CachedEntryPoint(name, value, group))
-                        for name, value, dist, version in data["groups"].get(group, [])] for group in INDEXED}
-    except (TypeError, ValueError):  # a file of another shape: scan
+        folders, declared = _fingerprinted_folders(fingerprint), {}
+        groups: dict[str, list[PluginInfo]] = {}
+        for group in INDEXED:
+            rows = data["groups"].get(group, [])
+            if type(rows) is not list:
+                return None
+            groups[group] = []
+            for row in rows:
+                if type(row) is not list or len(row) != 5 or not all(type(v) is str for v in row):
+                    return None
+                name, value, dist, version, folder = row
+                if folder not in folders:
+                    return None
+                if folder not in declared:
+                    declared[folder] = _declared(folder)
+                if (group, name, value) not in declared[folder]:
+                    return None
+                groups[group].append(PluginInfo(name, dist, version, CachedEntryPoint(name, value, group)))
+        return groups
+    except Exception as exc:  # a file of another shape, an unreadable entry_points.txt: scan
+        from .diskcache import _debug
+        _debug(f"cached entry points ignored: {exc}")
         return None
+
+
+def _rows(groups: dict[str, list[PluginInfo]], fingerprint: list) -> dict[str, list[list[str]]] | None:
+    """What the cache keeps of ``groups``: each entry point with the metadata folder that declares it; None when
+    one of them cannot be tied to a fingerprinted folder (then nothing is cached and every run scans)."""
+    folders = _fingerprinted_folders(fingerprint)
+    rows: dict[str, list[list[str]]] = {}
+    for group, infos in groups.items():
+        rows[group] = []
+        for info in infos:
+            folder = _metadata_folder(info.entry_point)
+            if folder not in folders:
+                return None
+            rows[group].append([info.name, info.entry_point.value, info.dist, info.version, folder])
+    return rows
 
 
 def _index(*, scan: bool = True, fresh: bool = False) -> dict[str, list[PluginInfo]] | None:
@@ -130,9 +205,9 @@ def _index(*, scan: bool = True, fresh: bool = False) -> dict[str, list[PluginIn
         if not scan:
             return None
         groups = _scan(INDEXED)
-        rows = {group: [[i.name, i.entry_point.value, i.dist, i.version] for i in infos]
-                for group, infos in groups.items()}
-        cache.save({"fingerprint": fingerprint, "groups": rows})
+        rows = _rows(groups, fingerprint)
+        if rows is not None:
+            cache.save({"fingerprint": fingerprint, "groups": rows})
     _INDEX[:] = [fingerprint, groups]
     return groups
 

@@ -34,12 +34,12 @@ class _Unknown(Exception):
 
 def surely_valid(instance: Any, schema: Any) -> bool:
     """True only when ``instance`` is valid against ``schema`` (see the module's rule); never raises."""
-    if not isinstance(schema, Mapping) or schema.get("$schema") not in DIALECTS or not _plain(instance):
-        return False
     try:
+        if not isinstance(schema, Mapping) or schema.get("$schema") not in DIALECTS or not _plain(instance):
+            return False
         return _valid(instance, schema, schema)
-    except Exception:  # _Unknown, a malformed schema, a bad pattern: jsonschema decides (and explains)
-        return False
+    except Exception:  # _Unknown, a malformed schema, a bad pattern, a value that contains itself or nests too
+        return False   # deep (RecursionError): jsonschema decides (and explains)
 
 
 def _plain(value: Any) -> bool:

@@ -20,8 +20,10 @@ import re
 import sys
 import threading
 import time
-from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable, Mapping
+
+if TYPE_CHECKING:
+    from .diskcache import JsonCache
 
 __all__ = ["UpdateCheck", "newer", "fink_release", "refresh", "DISTRIBUTION", "UPDATE_COMMAND", "SUMMARY",
            "WAIT_BUDGET"]
@@ -76,9 +78,11 @@ def fink_release(answer: object) -> str | None:
     return version
 
 
-def _cache_file(environ) -> Path:
-    base = environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "fink" / "update-check.json"
+def _cache(environ: Mapping[str, str]) -> "JsonCache":
+    """``update-check.json`` in fink's cache folder, read and written with the start-up cache's checks (a private
+    folder and file of this user, no symbolic links, replaced atomically)."""
+    from .diskcache import JsonCache
+    return JsonCache("update-check", environ, per_environment=False)
 
 
 def _truthy(value: str | None) -> bool:
@@ -95,12 +99,7 @@ def refresh(environ, now: Callable[[], float] = time.time) -> str | None:
             latest = fink_release(json.load(response))
     except Exception:
         return None  # offline, PyPI down, odd answer: say nothing
-    try:
-        path = _cache_file(environ)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"checked": now(), "distribution": DISTRIBUTION, "latest": latest}))
-    except OSError:
-        pass
+    _cache(environ).save({"checked": now(), "distribution": DISTRIBUTION, "latest": latest})  # never raises
     return latest
 
 
@@ -162,7 +161,7 @@ class UpdateCheck:
 
     def _read_cache(self) -> str | None:
         try:
-            data = json.loads(_cache_file(self.environ).read_text())
+            data = _cache(self.environ).load()  # {} when absent, unreadable or not this user's private file
             if data.get("distribution") != DISTRIBUTION:
                 return None  # written by a fink that asked about another name: not trusted
             if self.now() - float(data["checked"]) < CACHE_SECONDS:

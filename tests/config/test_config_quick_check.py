@@ -161,3 +161,34 @@ def test_invalid_config_is_still_explained_by_jsonschema():
     assert validation_errors({"a": 1}, schema, "s") == []
     assert validation_errors({"a": "x", "b": 1}, schema, "s") == ["s: unknown key 'b' (allowed: a)",
                                                                    "s.a: 'x' is not of type 'integer'"]
+
+
+def _contains_itself():
+    looped_list: list = []
+    looped_list.append(looped_list)
+    looped_dict: dict = {"stack": {}}
+    looped_dict["stack"]["again"] = looped_dict
+    return [looped_list, looped_dict, {"a": [looped_list]}]
+
+
+@pytest.mark.parametrize("instance", _contains_itself())
+@pytest.mark.parametrize("schema", [{}, {"type": "object"}, {"$ref": "#"}, {"items": {"$ref": "#"}}])
+def test_quick_check_never_raises_on_a_value_that_contains_itself(instance, schema):
+    assert surely_valid(instance, schema) is False
+
+
+def test_value_that_contains_itself_is_a_validation_error_not_a_crash():
+    from fink.config import validation_errors
+    looped: list = []
+    looped.append(looped)
+    schema = {"type": "object", "properties": {"stack": {"type": "array", "items": {"$ref": "#/$defs/any"}}},
+              "$defs": {"any": {"anyOf": [{"type": "array", "items": {"$ref": "#/$defs/any"}}, {"type": "string"}]}}}
+    assert validation_errors({"stack": looped}, schema, "cloud") == [
+        "cloud: a value contains itself or is nested too deeply to be checked"]
+
+
+def test_recursive_yaml_config_is_a_clear_error(temp_folder, run_cli):
+    (temp_folder / "fink_dev.yaml").write_text("cloud: &a\n  stack: [*a]\n")
+    result = run_cli("fink", "config", "cloud", env={"ENV": "dev"})
+    assert result.exit_code != 0 and "Traceback" not in result.stderr + result.stdout
+    assert "contains it" in result.stderr, result.stderr

@@ -6,6 +6,7 @@ A fake distribution (a ``*.dist-info`` folder with its entry points and a module
 stands for ``pip install`` in-process; tests/core/test_core_uninstall.py does it for real with pip."""
 import importlib.metadata as md
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -111,18 +112,43 @@ def test_same_process_sees_a_plugin_installed_after_its_first_look(cache, site):
     assert names() == sorted(before + [("fink-late", "fink_late", "1.0")], key=lambda n: (n[0].lower(), n[1]))
 
 
-def test_cached_plugin_that_no_longer_imports_is_looked_up_again(cache, scans, monkeypatch):
-    """A change the fingerprint cannot see (say, a module deleted by hand): the plugin that fails to load from the
-    cache is looked up in a fresh scan, which decides."""
-    real = [p.info.name for p in load_plugins()]
+def test_cached_plugin_that_no_longer_imports_is_looked_up_again(cache, site, scans, monkeypatch):
+    """A change the fingerprint cannot see (a module deleted by hand): the plugin that fails to load from the cache
+    is looked up in a fresh scan, which decides (here: it is still declared, so it is reported as broken)."""
+    install(site, "fink-brittle")
+    assert "fink_brittle" in [p.info.name for p in load_plugins()]
+    (site / "fink_brittle.py").unlink()
+    sys.modules.pop("fink_brittle", None)
+    new_process(monkeypatch)
+    assert "fink_brittle" in [info.name for info in discover(PLUGINS_GROUP)]  # the cache believes in it
+    scanned = len(scans)
+    with pytest.raises(plugins.PluginError, match="fink_brittle"):
+        load_plugins()
+    assert len(scans) == scanned + 1
+
+
+@pytest.mark.parametrize("tamper", ["add", "replace"])
+def test_tampered_entry_point_is_not_imported(cache, site, scans, monkeypatch, tamper):
+    """An entry point in the cache file that no installed distribution declares (here: one naming a module
+    planted on sys.path) makes the whole cache file count as absent: fink scans and never imports it."""
+    install(site, "fink-honest")
+    (site / "planted_by_someone.py").write_text("import sys\nsys.modules['fink_tests_planted_ran'] = sys\n"
+                                                 + PLUGIN_MODULE)
+    real = names()
     path = next(cache.glob("entry-points-*.json"))
     state = json.loads(path.read_text())
-    state["groups"][PLUGINS_GROUP].append(["ghost", "fink_ghost_module_gone", "fink-ghost", "1.0"])
+    rows = state["groups"][PLUGINS_GROUP]
+    honest = next(row for row in rows if row[0] == "fink_honest")
+    planted = [honest[0] if tamper == "replace" else "planted", "planted_by_someone", *honest[2:]]
+    if tamper == "replace":
+        rows.remove(honest)
+    rows.append(planted)
     path.write_text(json.dumps(state))
     new_process(monkeypatch)
-    assert "ghost" in [info.name for info in discover(PLUGINS_GROUP)]  # the cache believes in it
-    assert [p.info.name for p in load_plugins()] == real
-    assert "ghost" not in [info.name for info in discover(PLUGINS_GROUP)]  # and the fresh scan replaced it
+    scanned = len(scans)
+    assert [p.info.name for p in load_plugins()] == [name for _, name, _ in real]
+    assert names() == real and len(scans) == scanned + 1
+    assert "fink_tests_planted_ran" not in sys.modules and "planted_by_someone" not in sys.modules
 
 
 def test_cache_off_scans_every_time(cache, scans, monkeypatch):
@@ -170,6 +196,124 @@ def test_schema_is_parsed_once_until_the_file_changes(cache, schema_file, parses
     schema_file.write_text(SCHEMA_YAML.replace("default: 3", "default: 4"))
     new_process(monkeypatch)
     assert load_schema("cachedschema", "schema.yaml")["properties"]["size"]["default"] == 4 and len(parses) == 2
+
+
+def test_tampered_cached_schema_does_not_turn_validation_off(cache, schema_file, parses, monkeypatch):
+    from fink.config import validation_errors
+    load_schema("cachedschema", "schema.yaml")
+    path = next(cache.glob("config-*.json"))
+    state = json.loads(path.read_text())
+    for entry in state["schemas"].values():
+        entry["schema"] = {}  # accepts anything
+    path.write_text(json.dumps(state))
+    new_process(monkeypatch)
+    schema = load_schema("cachedschema", "schema.yaml")
+    assert validation_errors({"name": 5, "extra": 1}, schema, "pkg") != [] and len(parses) == 2
+
+
+# ---- who may have written the cache -------------------------------------------------------------------------------
+def planted_cache(cache, monkeypatch):
+    """A cache folder holding a cache file that names a module no distribution declares; returns that row."""
+    names()
+    path = next(cache.glob("entry-points-*.json"))
+    state = json.loads(path.read_text())
+    row = ["planted", "fink_tests_not_there_at_all", "fink-planted", "1.0", "x"]
+    state["groups"][PLUGINS_GROUP].append(row)
+    path.write_text(json.dumps(state))
+    new_process(monkeypatch)
+    return path
+
+
+def trust_planted_row(monkeypatch):
+    """Let the planted row pass the checks of the cache's content, to see the checks of who wrote the file."""
+    folders, declared = plugins._fingerprinted_folders, plugins._declared
+    monkeypatch.setattr(plugins, "_fingerprinted_folders", lambda fp: folders(fp) | {"x"})
+    monkeypatch.setattr(plugins, "_declared", lambda folder: {(PLUGINS_GROUP, "planted", "fink_tests_not_there_at_all")}
+                        if folder == "x" else declared(folder))
+
+
+def test_cache_folder_is_private(cache):
+    names()
+    assert cache.stat().st_mode & 0o777 == 0o700
+    assert all(p.stat().st_mode & 0o077 == 0 for p in cache.iterdir())
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="no user ids: nothing to compare")
+@pytest.mark.parametrize("where,mode", [("folder", 0o770), ("folder", 0o707), ("file", 0o620), ("file", 0o602)])
+def test_cache_others_can_write_is_ignored(cache, scans, monkeypatch, where, mode):
+    path = planted_cache(cache, monkeypatch)
+    trust_planted_row(monkeypatch)  # the planted row would pass the checks of its content...
+    os.chmod(cache if where == "folder" else path, mode)
+    scanned = len(scans)
+    assert "planted" not in [info.name for info in discover(PLUGINS_GROUP)]  # ... but the file is not read
+    assert len(scans) == scanned + 1
+    if where == "file":  # the scan's answer replaced it with a private file
+        assert path.stat().st_mode & 0o077 == 0 and "fink_tests_not_there_at_all" not in path.read_text()
+        return
+    os.chmod(cache, 0o700)  # the folder was left alone: private again, the same file is read
+    new_process(monkeypatch)
+    assert "planted" in [info.name for info in discover(PLUGINS_GROUP)]
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="changing a file's owner needs root")
+@pytest.mark.parametrize("where", ["folder", "file"])
+def test_cache_of_another_user_is_ignored(cache, scans, monkeypatch, where):
+    path = planted_cache(cache, monkeypatch)
+    trust_planted_row(monkeypatch)
+    os.chown(cache if where == "folder" else path, 54321, -1)
+    assert "planted" not in [info.name for info in discover(PLUGINS_GROUP)]
+    before = path.read_bytes()
+    new_process(monkeypatch)
+    monkeypatch.setattr(plugins, "_rows", lambda groups, fp: {"changed": []})
+    plugins._index(fresh=True)
+    if where == "folder":  # nothing is written into another user's folder
+        assert path.read_bytes() == before
+    else:  # their file is replaced by one of ours (its content is not written to)
+        assert path.stat().st_uid == os.getuid() and b"changed" in path.read_bytes()
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links")
+def test_symlinks_in_the_cache_folder_are_not_followed(cache, tmp_path, scans, monkeypatch):
+    first = names()
+    path = next(cache.glob("entry-points-*.json"))
+    elsewhere = tmp_path / "elsewhere.json"
+    elsewhere.write_text(json.dumps({**json.loads(path.read_text()), "marker": "fink_elsewhere"}))
+    path.unlink()
+    path.symlink_to(elsewhere)  # a link where fink reads and writes
+    new_process(monkeypatch)
+    scanned = len(scans)
+    assert names() == first and len(scans) == scanned + 1  # not read through the link...
+    assert "fink_elsewhere" in elsewhere.read_text() and not path.is_symlink()  # ... nor written through it
+    new_process(monkeypatch)
+    assert names() == first and len(scans) == scanned + 1  # the file written in its place is used
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links")
+def test_cache_folder_that_is_a_symlink_is_not_used(tmp_path, scans, monkeypatch):
+    real = tmp_path / "real"
+    real.mkdir(mode=0o700)
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "fink").symlink_to(real)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv(diskcache.DISABLE_ENV, raising=False)
+    new_process(monkeypatch)
+    names()
+    assert list(real.iterdir()) == []
+
+
+def test_temporary_file_is_never_an_existing_one(cache, monkeypatch):
+    """Writes create a new file (O_EXCL, O_NOFOLLOW): a name collision or a planted link fails the write, which is
+    then skipped, instead of writing elsewhere."""
+    names()
+    target = next(cache.glob("entry-points-*.json"))
+    monkeypatch.setattr(os, "urandom", lambda n: b"\0" * n)
+    planted = cache / f".{target.name}.{'00' * 8}.tmp"
+    victim = cache.parent / "victim"
+    victim.write_text("keep")
+    planted.symlink_to(victim)
+    before = target.read_bytes()
+    plugins._index(fresh=True)
+    assert victim.read_text() == "keep" and target.read_bytes() == before and planted.is_symlink()
 
 
 # ---- a real second process ----------------------------------------------------------------------------------------

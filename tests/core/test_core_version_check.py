@@ -213,3 +213,22 @@ def test_malformed_answers_name_no_release(answer):
 
 def test_fink_core_spelled_any_way_pip_accepts_is_fink():
     assert fink_release({"info": {"name": "Fink_Core", "summary": SUMMARY, "version": "2.0"}}) == "2.0"
+
+
+def test_an_update_cache_others_can_write_is_ignored(pypi, tmp_path):
+    """The cached answer is read with the start-up cache's checks: a file anyone may write cannot announce a
+    release (and a symbolic link planted there is neither read nor written through)."""
+    import os
+    import stat
+    cache = tmp_path / "fink" / "update-check.json"
+    cache.parent.mkdir(parents=True)
+    cache.write_text(json.dumps({"checked": time.time(), "distribution": "fink-core", "latest": "7.0.0"}))
+    os.chmod(cache, stat.S_IRUSR | stat.S_IWUSR | stat.S_IWOTH)
+    result = version(pypi, tmp_path)
+    assert "7.0.0" not in result.stderr and "9.9.9" in result.stderr and _PyPI.hits == 1
+    target = tmp_path / "elsewhere.json"
+    target.write_text("{}")
+    cache.unlink()
+    cache.symlink_to(target)
+    version(pypi, tmp_path)
+    assert target.read_text() == "{}"
