@@ -269,19 +269,19 @@ def _probe_process(folder: Path, argv, result_path: str) -> subprocess.Popen:
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
-@pytest.mark.parametrize("argv", [("sys.exit", "-1"), ("sys.exit", "300"), ("sys.exit", "a reason"),
-                                  ("return", "-1"), ("interrupt",)], ids=lambda a: " ".join(a))
-def test_a_forked_member_ends_with_the_exit_code_a_process_would(zygote, tmp_path, argv):
+def test_a_forked_member_ends_with_the_exit_code_a_process_would(zygote, tmp_path):
     job = _member(tmp_path, "alpha")
-    member, _path = _run(zygote, tmp_path, job, argv)
-    forked_stderr = list(member.stderr)
-    forked = member.wait()
-    assert member.how == "forked"
-    reference = _probe_process(tmp_path / "alpha", argv, str(tmp_path / "ref.json"))
-    reference_stderr = reference.stderr.readlines()
-    reference.stderr.close()
-    assert forked == reference.wait()
-    assert forked_stderr[-1] == reference_stderr[-1]  # the reason (sys.exit("a reason")), the traceback's end
+    cases = [("sys.exit", "-1"), ("sys.exit", "300"), ("sys.exit", "a reason"), ("return", "-1"), ("interrupt",)]
+    forked = [_run(zygote, tmp_path, job, argv)[0] for argv in cases]  # one zygote, members side by side
+    references = [_probe_process(tmp_path / "alpha", argv, str(tmp_path / "ref.json")) for argv in cases]
+    for argv, member, reference in zip(cases, forked, references):
+        forked_stderr = list(member.stderr)
+        reference_stderr = reference.stderr.readlines()
+        reference.stderr.close()
+        assert member.how == "forked"
+        assert (argv, member.wait()) == (argv, reference.wait())  # 255, 44, 1, 255, -SIGINT
+        # the reason (sys.exit("a reason")), the traceback's end (KeyboardInterrupt)
+        assert forked_stderr[-1] == reference_stderr[-1]
 
 
 def test_files_a_forked_member_left_open_are_written_as_at_a_process_end(zygote, tmp_path):
