@@ -604,19 +604,18 @@ class Zygote:
         env = {**os.environ, RESULT_ENV: result_path, "PYTHONUNBUFFERED": "1"}
         request = {"op": "start", "id": request_id, "argv": list(job.argv), "cwd": os.path.join(root, job.folder),
                    "env": env, "entry": self.entry}
+        mine = False
         try:
             _send(self.sock, request, (write_end,))
         except OSError as exc:
             with self._lock:
                 mine = self._members.pop(request_id, None) is not None  # else the listener has taken it over
             self._fail(f"the request could not be sent: {exc}")
+        finally:
             os.close(write_end)
-            member._sent.set()
-            if mine:
-                member.fall_back()
-        else:
-            os.close(write_end)
-            member._sent.set()
+            member._sent.set()  # from now on only a forked child can hold the write end
+        if mine:
+            member.fall_back()
         return member
 
     def signal(self, pid: int | None, signum: int) -> None:

@@ -403,6 +403,7 @@ def test_signals_reach_a_forked_member_through_its_pidfd_even_when_the_zygote_is
     assert next(lines) == "probe alpha says hello\n" and next(lines) == "waiting for a signal\n"
     zygote.process.kill()
     zygote.process.wait()
+    monkeypatch.setattr(os, "kill", lambda pid, signum: pytest.fail("signalled by a pid that may be reused"))
     member.send_signal(signal.SIGTERM)
     assert list(lines) == [] and member.wait() == 143 and sent == [signal.SIGTERM]
     member.send_signal(signal.SIGTERM)  # it has ended: nothing is sent, its pidfd is closed
