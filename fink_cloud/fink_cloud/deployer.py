@@ -403,8 +403,9 @@ def _restore_policy_quietly(ui: Any, cfn: CloudFormation, name: str, stack_id: s
 
 def _watcher(context: dict, config: dict, cfn: CloudFormation, plan: Plan, stack_id: str,
              after: str | None, since: Any = None) -> StackWatcher:
+    started_after = (plan.change_set or {}).get("CreationTime") if plan.change_set_type == "UPDATE" else None
     return StackWatcher(cfn, context["_ui"], context["_clock"], stack_id, plan.stack_name, after, timeout_of(config),
-                        since=since, quick=True)
+                        since=since, quick=True, started_after=started_after)
 
 
 def _apply_update_policy(ui: Any, cfn: CloudFormation, plan: Plan, stack_id: str, policy: dict,

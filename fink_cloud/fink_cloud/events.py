@@ -90,6 +90,9 @@ class StackWatcher:
     #: look at the stack once (DescribeStacks) before reading events: an operation that has already succeeded
     #: ends the watch with that one read, which also holds the stack's outputs (see :attr:`stack`)
     quick: bool = False
+    #: for an update: the change set's CreationTime; the quick look trusts a success status only when the stack's
+    #: LastUpdatedTime (where AWS reports one) is later, i.e. this update's
+    started_after: Any = None
     events: list[dict[str, Any]] = field(default_factory=list)
     status: str = ""
     #: the stack as read by the quick look, when that look ended the watch; ``None`` otherwise
@@ -117,13 +120,20 @@ class StackWatcher:
             self.ui.end_status()
 
     def _look(self) -> str | None:
-        """One DescribeStacks right after the operation was started. CloudFormation moves the stack to an
-        ``_IN_PROGRESS`` status before it answers CreateStack/ExecuteChangeSet (the AWS CLI's waiters rely on the
-        same), so a successful status here is this operation's outcome and no event needs to be read. Anything
-        else (in progress, failed, unreadable) is followed through the events, which name what happens."""
+        """One DescribeStacks right after the operation was started. A successful status here is this operation's
+        outcome, so no event needs to be read: a new stack had no status before, and an updated stack is trusted
+        only when its LastUpdatedTime is later than the change set (a stale read of the previous update's status
+        fails that test). Without a LastUpdatedTime (a stack never updated before, or the local emulator, which
+        updates at once) the status is trusted as `aws cloudformation deploy`'s waiter trusts it right after
+        ExecuteChangeSet. Anything else (in progress, failed, unreadable) is followed through the events, which
+        name what happens. Against AWS the first look practically always sees ``_IN_PROGRESS``: it then costs one
+        call more than following the events alone."""
         stack = self.cfn.describe_stack(self.stack_id)
         status = (stack or {}).get("StackStatus", "")
         if status not in SUCCESS_STATUSES:
+            return None
+        updated = (stack or {}).get("LastUpdatedTime")
+        if self.started_after is not None and updated is not None and updated <= self.started_after:
             return None
         self.status, self.stack = status, stack
         return status

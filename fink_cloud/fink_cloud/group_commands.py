@@ -131,7 +131,8 @@ def _deploy(context: dict, start: Any) -> int:
     from .group_render import plan_text
     ui = context["_ui"]
     root, graph = _graph(context)
-    _check_external(graph, _stacks(context))
+    if graph.external:  # only stacks outside the group need to exist already (saves the group's own AWS client)
+        _check_external(graph, _stacks(context))
     stacks = {m.folder: m.stack_name for m in graph.members}
     ui.info(plan_text("Deploying", waves(graph), stacks, _max_parallel(context)))
     argv = ("deploy",) + (("--override-stack-policy",) if context["_arguments"].get("--override-stack-policy") else ())

@@ -3,7 +3,7 @@
 A member must be its own process (working folder, the imported ``cloudformation.py``, hooks connected to the
 global lifecycle signals, log and signal handlers are process-wide; see :mod:`fink_cloud.group_member`). Started
 with ``python -m fink_cloud.group_member``, every member pays for the interpreter's start and for importing
-botocore, jsonschema, troposphere, fink's lifecycle and plugins and for parsing botocore's service models: about
+botocore, troposphere, fink's lifecycle and plugins and for parsing botocore's service models: about
 0.3 s of CPU, which against the emulator is nearly all of a member's work. The zygote pays for that once per
 group run. It is started by the group (``python -m fink_cloud.group_zygote <fd>``, in its own session), imports
 :data:`PRELOAD` and the installed tools and plugins, parses the service models of :data:`SERVICES` into one
@@ -52,7 +52,7 @@ PRELOAD = ("fink.cli", "fink.lifecycle", "fink.hooks", "fink.config", "fink.conf
            "fink.retrying", "fink.servicediscovery", "fink.render", "fink_cloud.cli", "fink_cloud.commands", "fink_cloud.deployer", "fink_cloud.cfn",
            "fink_cloud.events", "fink_cloud.params", "fink_cloud.review", "fink_cloud.stack_settings",
            "fink_cloud.template", "fink_cloud.group_member", "botocore.session", "botocore.client",
-           "botocore.httpsession", "botocore.config", "botocore.waiter", "jsonschema", "yaml", "docopt", "difflib",
+           "botocore.httpsession", "botocore.config", "botocore.waiter", "yaml", "docopt", "difflib",
            "encodings.idna", "troposphere")
 #: preloaded only when installed (a member that needs one and lacks it fails on its own, as it would anyway)
 OPTIONAL = frozenset({"troposphere"})

@@ -79,8 +79,9 @@ class Script:
         self.stubber.add_client_error(op, service_error_code=code, service_message=message, http_status_code=400)
         return self
 
-    def update_until_executed(self, changes=(), policy=None):
-        """Up to ExecuteChangeSet; ``policy``: the during-update policy set before executing (none without one)."""
+    def update_until_executed(self, changes=(), policy=None, look=None):
+        """Up to ExecuteChangeSet and the one look at the stack after it; ``policy``: the during-update policy set
+        before executing (none without one); ``look``: what that look answers (default: UPDATE_IN_PROGRESS)."""
         self.add("describe_stacks", stack(), {"StackName": STACK})
         self.deployed_template()
         self.add("create_change_set", {"Id": CS_ID, "StackId": STACK_ID}, {
@@ -94,6 +95,8 @@ class Script:
         if policy is not None:
             self.add("set_stack_policy", {}, {"StackName": STACK_ID, "StackPolicyBody": policy})
         self.add("execute_change_set", {}, {"ChangeSetName": CS_ID, "StackName": STACK_ID, "ClientRequestToken": ANY})
+        if look is not None:
+            return self.add("describe_stacks", look, {"StackName": STACK_ID})
         return self.under_way("UPDATE_IN_PROGRESS")
 
     def under_way(self, status):
@@ -430,3 +433,32 @@ def test_stack_changed_by_another_run_after_planning_is_refused_and_the_change_s
     assert ("Stack 'fink-test-simple' was changed by someone else while this deploy was planning; nothing was "
             "changed by this run and its change set was deleted.") in result.stderr
     assert "run `cloud deploy` again" in result.stderr
+
+
+def _update_looked_at(last_updated):
+    """An update up to ExecuteChangeSet whose one look at the stack answers UPDATE_COMPLETE with this
+    LastUpdatedTime (the answer that decides whether events are read)."""
+    answer = stack("UPDATE_COMPLETE", prefix="fink-test-one")
+    answer["Stacks"][0]["LastUpdatedTime"] = last_updated
+    return Script().update_until_executed(look=answer)
+
+
+def test_a_stale_success_status_after_executing_is_not_taken_for_this_update(project, run_cli, fake_clock):
+    """Issue 14's quick look must never end the watch on the previous update's status: a LastUpdatedTime before the
+    change set means the read is stale, so the events are followed until this update's own end."""
+    project("cloud_simple")
+    script = _update_looked_at(T0)  # before CS_TIME: the previous update
+    script.add("describe_stack_events", page(event(STACK, "UPDATE_IN_PROGRESS", "User Initiated")))
+    script.add("describe_stack_events", page(event(STACK, "UPDATE_ROLLBACK_COMPLETE")))
+    result = script.run(run_cli, fake_clock, "deploy")
+    assert result.exit_code == 1, result.output
+    assert "ended in UPDATE_ROLLBACK_COMPLETE" in result.stderr
+
+
+def test_a_success_status_of_this_update_needs_no_event_read(project, run_cli, fake_clock):
+    project("cloud_simple")
+    script = _update_looked_at(CS_TIME + dt.timedelta(seconds=5))
+    result = script.run(run_cli, fake_clock, "deploy")
+    assert result.exit_code == 0, result.output
+    assert "Stack 'fink-test-simple' is UPDATE_COMPLETE." in result.stderr
+    assert "BucketName" in result.stdout  # the outputs come from the look itself
