@@ -444,3 +444,25 @@ def test_an_interrupt_while_the_zip_is_put_in_place_leaves_a_complete_zip(throug
     data = (tree.root / "bundle.zip").read_bytes()
     assert data == (fresh() if after_removing_the_old_zip else old)
     assert not list(tree.root.glob("bundle.zip*.tmp"))
+
+
+def test_the_cache_keeps_this_runs_zip_when_another_bundle_replaces_it_at_once(through_the_bundler, monkeypatch):
+    """A bundle without the cache (another one held it) finishes right after this one: the cache recorded this
+    run's zip, not the file that is at the zip's path by then, so the next re-bundle still copies every member."""
+    from fink_bundler import bundler
+
+    tree, build, fresh = through_the_bundler
+    _, previous = build()
+    _change(tree, "edit", "pkg1/mod10.py")
+    replace = zipwriter._replace
+
+    def another_bundle_finishes_right_after(tmp, path):
+        replace(tmp, path)
+        Path(path + ".other").write_bytes(previous)  # built before the edit
+        os.replace(path + ".other", path)
+    monkeypatch.setattr(zipwriter, "_replace", another_bundle_finishes_right_after)
+    ours = bundler.build_lambda_bundle(_SECTION, str(tree.root), ignore=[])
+    monkeypatch.setattr(zipwriter, "_replace", replace)
+    result, data = build()
+    assert data == fresh() and result.sha256 == ours.sha256
+    assert result.reused == len(result.names)

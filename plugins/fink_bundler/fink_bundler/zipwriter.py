@@ -390,7 +390,7 @@ class _Prehash(threading.Thread):
                     view = block
                     while view:
                         view = view[os.pwrite(self._target_fd, view, pos + len(block) - len(view)):]
-                else:  # Windows: the descriptor is this thread's own
+                else:  # Windows: no other thread uses the file (or its offset) until ``hand_over``
                     os.lseek(self._target_fd, pos, os.SEEK_SET)
                     _write_out(self._target_fd, block)
             except OSError:  # e.g. a full disk: the writer copies the rest (and says what is wrong)
@@ -839,8 +839,12 @@ def write_zip(path: str, members: Iterable[Member], *, level: int = COMPRESS_LEV
         except _StaleCache:
             cache.hits = 0
             writer, sha = _attempt(temp, members, level, workers, cache, ranges=False)
+        size = os.fstat(temp.fd).st_size
         temp.close()  # before the rename (Windows)
-        complete = True
+        complete, reused = True, 0
+        if cache is not None:  # recorded from this run's own file: once renamed, ``path`` may be another run's zip
+            reused = cache.hits
+            cache.commit(temp.path, writer.written, sha)
         _replace(temp.path, path)
     except BaseException:
         if cache is not None:
@@ -850,11 +854,7 @@ def write_zip(path: str, members: Iterable[Member], *, level: int = COMPRESS_LEV
                 _put_in_place(temp.path, path)  # stopped between removing the old zip and renaming the new one
             temp.discard()
         raise
-    reused = 0
-    if cache is not None:
-        reused = cache.hits
-        cache.commit(path, writer.written, sha)
-    return ZipStats(writer.count, writer.unzipped, os.path.getsize(path), base64.b64encode(sha).decode(), reused)
+    return ZipStats(writer.count, writer.unzipped, size, base64.b64encode(sha).decode(), reused)
 
 
 def _replace(tmp: str, path: str) -> None:
