@@ -24,7 +24,10 @@ Rules:
 - the packs together stay below a limit (``DEFAULT_LIMIT``, or ``FINK_BUNDLE_CACHE_MB``; ``0`` switches the cache
   off); the least recently used packs are evicted first: renamed to ``evicted-*`` at once, deleted by the next
   bundle in the background while it collects its files (deleting a 128 MB file costs tens of milliseconds);
-- the cache never fails a bundle: an unreadable or unwritable cache means compressing everything.
+- one bundle at a time uses the cache (``lock``: an ``flock`` on ``lock``, from before the walk until ``commit``);
+  a bundle running meanwhile goes without it;
+- the cache never fails a bundle: an unreadable or unwritable cache, or a pack that disappears while a bundle
+  runs, means compressing those members again.
 """
 from __future__ import annotations
 
