@@ -220,7 +220,8 @@ class Collector:
                   is_link: bool | None = None, rel: str | None = "?") -> None:
         if rel == "?":  # not given by the walk
             rel = self._rel_to_workdir(path, user_files)
-        if name.endswith(NOISE_SUFFIXES) or (self.temp_files is not None and self._is_temp(path)):
+        if name.endswith(NOISE_SUFFIXES) or (name.endswith(".tmp") and self.temp_files is not None
+                                             and self._is_temp(path)):
             return
         spec = self.ignore.full if user_files else self.ignore.spec
         if spec is not None and spec.could_match(name, rel) and self._ignored(name, rel, False, user_files):

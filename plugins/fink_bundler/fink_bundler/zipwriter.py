@@ -452,7 +452,8 @@ class _Temp:
 
 def temp_pattern(zip_path: str) -> tuple[str, str, str]:
     """(folder, prefix, suffix) of the temporary files of bundles writing ``zip_path`` (``<zip>.*.tmp``; the
-    ``<zip>.tmp`` of earlier fink versions matches too): never bundled."""
+    ``<zip>.tmp`` of earlier fink versions matches too): never bundled. The suffix is always ``.tmp`` (the
+    collector tests it first, cheaply)."""
     folder, name = os.path.split(os.path.abspath(zip_path))
     return folder, name + ".", ".tmp"
 
