@@ -231,6 +231,12 @@ def test_members_that_come_back_are_copied_from_an_older_pack_and_checked_record
     assert stats.reused == stats.files - (1 if damaged else 0)
 
 
+def _planted(folder: Path) -> bool:
+    """Only the symlink a test planted at the fixed temporary name of earlier versions is there."""
+    return [p.name for p in folder.glob("bundle.zip*.tmp")] == ["bundle.zip.tmp"] and \
+        (folder / "bundle.zip.tmp").is_symlink()
+
+
 _SECTION = {"lambda": {"handlerFile": "handler.py", "runtime": "python3.12"},
             "bundling": {"folders": [{"source": "src", "target": ""}]}}
 
@@ -246,10 +252,12 @@ def through_the_bundler(temp_folder, monkeypatch):
     tree = _Tree(temp_folder)
     (temp_folder / "handler.py").write_text("def handle(event, context):\n    return 1\n")
 
-    def build() -> tuple[bundler.BundleResult, bytes]:
+    def build(alone: bool = True) -> tuple[bundler.BundleResult, bytes]:
         result = bundler.build_lambda_bundle(_SECTION, str(temp_folder), ignore=[])
         data = Path(result.path).read_bytes()
-        assert result.sha256 == sha256_b64(data) and not (temp_folder / "bundle.zip.tmp").exists()
+        assert result.sha256 == sha256_b64(data)
+        if alone:  # no temporary file left behind
+            assert not list(temp_folder.glob("bundle.zip*.tmp")) or _planted(temp_folder)
         return result, data
 
     def fresh() -> bytes:
@@ -299,7 +307,7 @@ def test_a_bundle_that_stops_before_writing_leaves_no_temporary_file(through_the
     from fink_bundler import bundler
     with pytest.raises(ConfigError):
         bundler.build_lambda_bundle(broken, str(tree.root), ignore=[])
-    assert not (tree.root / "bundle.zip.tmp").exists()
+    assert not list(tree.root.glob("bundle.zip*.tmp"))
 
 
 def test_a_copy_ahead_that_cannot_write_only_means_the_writer_copies_more(through_the_bundler, monkeypatch):
@@ -333,3 +341,128 @@ def test_bundling_leaves_the_cycle_collector_as_it_found_it(through_the_bundler)
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("locking", [True, False], ids=["flock", "no flock (as on Windows)"])
+def test_a_bundle_run_in_the_middle_of_another_ships_the_bytes_it_reports(through_the_bundler, monkeypatch, locking):
+    """Two bundles of one project at once (two terminals, a watcher): each zip hashes to the CodeSha256 reported
+    for it and equals a fresh build. The second runs while the first has copied the previous bundle ahead into its
+    temporary file and is about to write; with ``flock`` it goes without the cache, without (Windows) it uses the
+    cache too and evicts the pack the first one planned to copy from."""
+    tree, build, fresh = through_the_bundler
+    build()
+    _change(tree, "edit", "pkg1/mod10.py")
+    if not locking:
+        monkeypatch.setattr(MemberCache, "lock", lambda self: True)
+    hand_over, inner, started = zipwriter._Prehash.hand_over, [], []
+
+    def second_bundle_meanwhile(self, target):
+        self.join()  # the first bundle's copy ahead is complete
+        if not started:
+            started.append(True)
+            inner.append(build(alone=False))
+        return hand_over(self, target)
+    monkeypatch.setattr(zipwriter._Prehash, "hand_over", second_bundle_meanwhile)
+    outer, data = build()
+    (inner_result, inner_data), = inner
+    expected = fresh()
+    assert inner_data == expected and data == expected
+    assert outer.sha256 == inner_result.sha256 == sha256_b64(expected)
+    if locking:
+        assert inner_result.reused == 0 and outer.reused == len(outer.names) - 1
+
+
+def test_a_symlink_at_the_old_temporary_name_is_never_followed(through_the_bundler, tmp_path_factory):
+    tree, build, fresh = through_the_bundler
+    victim = tmp_path_factory.mktemp("elsewhere") / "victim.txt"
+    victim.write_text("keep me\n")
+    (tree.root / "bundle.zip.tmp").symlink_to(victim)
+    build()
+    _change(tree, "edit", "pkg1/mod10.py")
+    _, data = build()  # copies the previous bundle ahead into a temporary file while it walks
+    assert victim.read_text() == "keep me\n" and (tree.root / "bundle.zip.tmp").is_symlink()
+    assert data == fresh()
+
+
+def test_temporary_files_of_bundles_in_the_walked_folder_are_never_bundled(temp_folder):
+    from fink_bundler import bundler
+
+    (temp_folder / "handler.py").write_text("def handle(event, context):\n    return 1\n")
+    (temp_folder / "bundle.zip.k2x9q1.tmp").write_bytes(b"another bundle's zip, half written")
+    (temp_folder / "bundle.zip.tmp").write_bytes(b"left over by an earlier fink")
+    section = {"lambda": {"handlerFile": "handler.py", "runtime": "python3.12"},
+               "bundling": {"folders": [{"source": ".", "target": ""}]}}
+    for _ in range(2):
+        result = bundler.build_lambda_bundle(section, str(temp_folder), ignore=[])
+        assert result.names == ("handler.py",)
+
+
+@pytest.mark.parametrize("how", ["pack removed", "pack evicted", "cache folder removed"])
+def test_a_pack_gone_between_plan_and_write_means_compressing_again(through_the_bundler, monkeypatch, how):
+    """A pack that disappears after the plan (a concurrent bundle evicted it, the user removed .fink/zipcache)
+    never fails the bundle: it is written again member by member, the same bytes."""
+    import shutil
+
+    tree, build, fresh = through_the_bundler
+    build()
+    _change(tree, "edit", "pkg1/mod10.py")
+    folder = tree.root / ".fink" / "zipcache"
+    add_run = zipwriter._Writer.add_run
+
+    def pack_gone(self, run, cache):
+        if how == "cache folder removed":
+            shutil.rmtree(folder, ignore_errors=True)
+        for pack in folder.glob("pack-*"):
+            if how == "pack removed":
+                pack.unlink()
+            else:
+                pack.rename(pack.with_name("evicted-" + pack.name))
+        return add_run(self, run, cache)
+    monkeypatch.setattr(zipwriter._Writer, "add_run", pack_gone)
+    result, data = build()
+    assert data == fresh() and result.reused == 0
+
+
+@pytest.mark.parametrize("after_removing_the_old_zip", [True, False])
+def test_an_interrupt_while_the_zip_is_put_in_place_leaves_a_complete_zip(through_the_bundler, monkeypatch,
+                                                                          after_removing_the_old_zip):
+    from fink_bundler import bundler
+
+    tree, build, fresh = through_the_bundler
+    _, old = build()
+    _change(tree, "edit", "pkg1/mod10.py")
+
+    def interrupted(tmp, path):
+        if after_removing_the_old_zip:
+            os.remove(path)
+        raise KeyboardInterrupt
+    replace = zipwriter._replace
+    monkeypatch.setattr(zipwriter, "_replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        bundler.build_lambda_bundle(_SECTION, str(tree.root), ignore=[])
+    monkeypatch.setattr(zipwriter, "_replace", replace)
+    data = (tree.root / "bundle.zip").read_bytes()
+    assert data == (fresh() if after_removing_the_old_zip else old)
+    assert not list(tree.root.glob("bundle.zip*.tmp"))
+
+
+def test_the_cache_keeps_this_runs_zip_when_another_bundle_replaces_it_at_once(through_the_bundler, monkeypatch):
+    """A bundle without the cache (another one held it) finishes right after this one: the cache recorded this
+    run's zip, not the file that is at the zip's path by then, so the next re-bundle still copies every member."""
+    from fink_bundler import bundler
+
+    tree, build, fresh = through_the_bundler
+    _, previous = build()
+    _change(tree, "edit", "pkg1/mod10.py")
+    replace = zipwriter._replace
+
+    def another_bundle_finishes_right_after(tmp, path):
+        replace(tmp, path)
+        Path(path + ".other").write_bytes(previous)  # built before the edit
+        os.replace(path + ".other", path)
+    monkeypatch.setattr(zipwriter, "_replace", another_bundle_finishes_right_after)
+    ours = bundler.build_lambda_bundle(_SECTION, str(tree.root), ignore=[])
+    monkeypatch.setattr(zipwriter, "_replace", replace)
+    result, data = build()
+    assert data == fresh() and result.sha256 == ours.sha256
+    assert result.reused == len(result.names)

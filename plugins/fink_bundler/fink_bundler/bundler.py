@@ -44,7 +44,7 @@ from fink.errors import ConfigError, FinkError
 from .collect import DEFAULT_EXCLUDES, Collector, Ignore, load_ignore_patterns
 from .deps import CACHE_DIR, Installed, install_node, install_python, is_install_noise, node_modules_folders
 from .membercache import CACHE_SUBDIR, open_cache
-from .zipwriter import prepare, write_zip
+from .zipwriter import prepare, temp_pattern, write_zip
 
 __all__ = ["register", "deregister", "BundleResult", "build_lambda_bundle", "build_code_bundle", "run_pre_bundle",
            "check_unzipped", "on_bundle_pre", "on_bundle_init", "MAX_UNZIPPED", "TOOLS"]
@@ -86,12 +86,13 @@ def _section(section: Any, *keys: str) -> dict:
 def _new_collector(section: dict, workdir: str, ignore: list[str] | None, cache: Any = None) -> tuple[Collector, str]:
     bundling = _section(section, "bundling")
     zip_path = confined_path(bundling.get("zip") or DEFAULT_ZIP, workdir, "bundling.zip")
-    if cache is not None:  # before the collector takes the identity of <zip>.tmp, which this creates
-        prepare(cache, target=zip_path + ".tmp")
+    if cache is not None:  # starts copying the previous bundle into this run's own temporary file
+        prepare(cache, target=zip_path)
     patterns = load_ignore_patterns({}, workdir) if ignore is None else ignore
-    excluded = (zip_path, zip_path + ".tmp", os.path.join(workdir, CACHE_DIR))
+    excluded = (zip_path, os.path.join(workdir, CACHE_DIR))
     collector = Collector(workdir, Ignore(patterns, defaults=DEFAULT_EXCLUDES), excluded,
-                          external_symlinks=bool(bundling.get("allowExternalSymlinks")))
+                          external_symlinks=bool(bundling.get("allowExternalSymlinks")),
+                          temp_files=temp_pattern(zip_path))
     return collector, zip_path
 
 
@@ -138,10 +139,17 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def _early_cache(workdir: str) -> Any:
+def _early_cache(workdir: str, ui: Any) -> Any:
     """The member cache, opened before the files are collected: ``_new_collector`` reads its index and starts
-    hashing (and copying) the previous bundle in the background while the walk runs (see ``zipwriter.prepare``)."""
-    return open_cache(os.path.join(workdir, CACHE_DIR))
+    hashing (and copying) the previous bundle in the background while the walk runs (see ``zipwriter.prepare``).
+    One bundle of a project uses it at a time (held until the end, see ``MemberCache.lock``); a bundle running at
+    the same time as another goes without it: the same bytes, compressed afresh."""
+    cache = open_cache(os.path.join(workdir, CACHE_DIR))
+    if cache is not None and not cache.lock():
+        if ui is not None:
+            ui.debug(f"another bundle is using .fink/{CACHE_SUBDIR} (or it cannot be locked): bundling without it")
+        return None
+    return cache
 
 
 def _write(collector: Collector, zip_path: str, limit_unzipped: bool, ui: Any, cache: Any) -> BundleResult:
@@ -182,13 +190,14 @@ def build_lambda_bundle(section: dict, workdir: str | None = None, *, ignore: li
                         keep: bool = True, ui: Any = None) -> BundleResult:
     """Build a Lambda function's zip from the ``lambda`` config section (see the module docstring)."""
     workdir = os.path.abspath(workdir or os.getcwd())
-    cache = _early_cache(workdir)
+    cache = _early_cache(workdir, ui)
     try:
         with _no_cycle_collection():
             return _lambda_bundle(section, workdir, ignore, keep, ui, cache)
     finally:
         if cache is not None:
             cache.close()
+            cache.unlock()
 
 
 def _lambda_bundle(section: dict, workdir: str, ignore: list[str] | None, keep: bool, ui: Any,
@@ -228,13 +237,14 @@ def build_code_bundle(section: dict, workdir: str | None = None, *, ignore: list
                       ui: Any = None) -> BundleResult:
     """Build a CodeDeploy revision zip from the ``code`` config section (see the module docstring)."""
     workdir = os.path.abspath(workdir or os.getcwd())
-    cache = _early_cache(workdir)
+    cache = _early_cache(workdir, ui)
     try:
         with _no_cycle_collection():
             return _code_bundle(section, workdir, ignore, ui, cache)
     finally:
         if cache is not None:
             cache.close()
+            cache.unlock()
 
 
 def _code_bundle(section: dict, workdir: str, ignore: list[str] | None, ui: Any, cache: Any) -> BundleResult:

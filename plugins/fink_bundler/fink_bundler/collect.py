@@ -170,6 +170,7 @@ class Collector:
     external_symlinks: bool = False  #: follow symlinks that leave the working folder (else an error)
     left_out: list[str] = field(default_factory=list)  #: user files left out by the default excludes
     listed_left_out: list[str] = field(default_factory=list)  #: ... of them named explicitly in the config
+    temp_files: tuple[str, str, str] | None = None  #: (folder, prefix, suffix) of the zip's temporary files: left out
 
     def __post_init__(self) -> None:
         self.workdir = os.path.normpath(self.workdir)
@@ -219,7 +220,8 @@ class Collector:
                   is_link: bool | None = None, rel: str | None = "?") -> None:
         if rel == "?":  # not given by the walk
             rel = self._rel_to_workdir(path, user_files)
-        if name.endswith(NOISE_SUFFIXES):
+        if name.endswith(NOISE_SUFFIXES) or (name.endswith(".tmp") and self.temp_files is not None
+                                             and self._is_temp(path)):
             return
         spec = self.ignore.full if user_files else self.ignore.spec
         if spec is not None and spec.could_match(name, rel) and self._ignored(name, rel, False, user_files):
@@ -231,6 +233,15 @@ class Collector:
         if not _S_ISREG(info.st_mode) or identity in self._excluded_ids:
             return
         self.add(Member(name, path, None, bool(info.st_mode & 0o111), info.st_size, stamp_of(info)), path, identity)
+
+    def _is_temp(self, path: str) -> bool:
+        """A temporary file of a bundle writing the zip (this run's or a concurrent one's, which may appear at any
+        time during the walk)."""
+        folder, prefix, suffix = self.temp_files
+        base = os.path.basename(path)
+        if not (base.startswith(prefix) and base.endswith(suffix)):
+            return False
+        return os.path.realpath(os.path.dirname(os.path.abspath(path))) == os.path.realpath(folder)
 
     def _walk(self, folder: str, real: str, prefix: str, ancestors: set[str], user_files: bool) -> None:
         """Walk ``folder`` (whose resolved path is ``real``) once; only symlinked folders are resolved, which is

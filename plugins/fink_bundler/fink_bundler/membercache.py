@@ -24,7 +24,10 @@ Rules:
 - the packs together stay below a limit (``DEFAULT_LIMIT``, or ``FINK_BUNDLE_CACHE_MB``; ``0`` switches the cache
   off); the least recently used packs are evicted first: renamed to ``evicted-*`` at once, deleted by the next
   bundle in the background while it collects its files (deleting a 128 MB file costs tens of milliseconds);
-- the cache never fails a bundle: an unreadable or unwritable cache means compressing everything.
+- one bundle at a time uses the cache (``lock``: an ``flock`` on ``lock``, from before the walk until ``commit``);
+  a bundle running meanwhile goes without it;
+- the cache never fails a bundle: an unreadable or unwritable cache, or a pack that disappears while a bundle
+  runs, means compressing those members again.
 """
 from __future__ import annotations
 
@@ -46,6 +49,7 @@ DEFAULT_LIMIT = 1 << 30       #: 1 GiB of packs
 LIMIT_ENV = "FINK_BUNDLE_CACHE_MB"
 CACHE_SUBDIR = "zipcache"
 INDEX = "index.bin"
+LOCK = "lock"                   #: held (``flock``) by the bundle using the cache, from ``lock`` to ``unlock``
 _EVICTED = "evicted-"           #: prefix of an evicted pack waiting to be deleted
 _MAGIC = b"FINKZC\x00\x01"  #: start of the index file, then sha256 of the payload, then the payload (marshal)
 _RACY_NS = 2_000_000_000      #: a file changed this close to the run's start is hashed again next time
@@ -120,6 +124,37 @@ class MemberCache:
         self._key_prefix: bytes | None = None
         self.prehash: Any = None  #: the zip writer's background hash of the newest pack (see zipwriter.prepare)
         self._sweeper: threading.Thread | None = None
+        self.temp: Any = None     #: the zip writer's temporary file, made by zipwriter.prepare (removed by ``close``)
+        self._lock_fd: int | None = None
+
+    # -- one bundle at a time --------------------------------------------------------------------------------
+    def lock(self) -> bool:
+        """Take the cache for this run: an exclusive, non-blocking ``flock`` on ``<folder>/lock``, held until
+        ``unlock``. False when another bundle holds it (or the lock file cannot be made): bundle without the cache.
+        Where ``fcntl`` does not exist (Windows) there is no lock: each run still writes its own temporary file, and
+        a pack that disappears means compressing again."""
+        try:
+            import fcntl
+        except ImportError:
+            return True
+        try:
+            os.makedirs(self.folder, exist_ok=True)
+            fd = os.open(os.path.join(self.folder, LOCK), os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0),
+                         0o644)
+        except OSError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        self._lock_fd = fd
+        return True
+
+    def unlock(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # releases the flock
+            self._lock_fd = None
 
     # -- loading ---------------------------------------------------------------------------------------------
     def bind(self, settings: str) -> None:
@@ -307,6 +342,9 @@ class MemberCache:
         if self.prehash is not None:
             self.prehash.stop()
             self.prehash = None
+        if self.temp is not None:  # the bundle stopped before writing: no litter
+            self.temp.discard()
+            self.temp = None
         with self._lock:
             for fd in self._fds.values():
                 os.close(fd)

@@ -331,11 +331,11 @@ class _Prehash(threading.Thread):
     the hash of that part is then ready, and only the rest of the new zip is hashed after the plan. The check also
     vouches for every byte of the pack, so ranges copied from it need no record-by-record CRC check.
 
-    With a ``target`` (the new zip's temporary file, created here, before the walk takes its identity), the blocks
-    are also written there, until the writer takes the file over (``hand_over``): the new zip's unchanged start is
-    then in place before the plan is made."""
+    With a ``target`` (this run's own temporary file for the new zip, see ``_Temp``), the blocks are also written
+    there, until the writer takes the file over (``hand_over``): the new zip's unchanged start is then in place
+    before the plan is made. No other run writes to that file, so what was copied is still there."""
 
-    def __init__(self, path: str, length: int, expected: bytes, target: str | None = None):
+    def __init__(self, path: str, length: int, expected: bytes, target: "_Temp | None" = None):
         super().__init__(name="fink-zip-prehash", daemon=True)
         self.path, self.length, self.expected = path, length, expected
         self.states: list[tuple[int, Any]] = [(0, hashlib.sha256())]  #: (offset, SHA-256 state there)
@@ -343,11 +343,11 @@ class _Prehash(threading.Thread):
         self._target_fd = None
         if target is not None:
             try:
-                self._target_fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0),
-                                          0o644)
+                self._target_fd = os.dup(target.fd)  # its own descriptor: this thread closes it when done
             except OSError:
-                target = None  # the writer reports what is wrong with the folder
-        self.target, self.copied, self._writing = target, 0, target is not None
+                target = None
+        self.target = target.path if target is not None else None
+        self.copied, self._writing = 0, target is not None
         self._halt, self._handed, self._lock = False, False, threading.Lock()
         self._progress, self._ended = threading.Condition(), False
 
@@ -390,7 +390,7 @@ class _Prehash(threading.Thread):
                     view = block
                     while view:
                         view = view[os.pwrite(self._target_fd, view, pos + len(block) - len(view)):]
-                else:  # Windows: the descriptor is this thread's own
+                else:  # Windows: no other thread uses the file (or its offset) until ``hand_over``
                     os.lseek(self._target_fd, pos, os.SEEK_SET)
                     _write_out(self._target_fd, block)
             except OSError:  # e.g. a full disk: the writer copies the rest (and says what is wrong)
@@ -422,25 +422,59 @@ class _Prehash(threading.Thread):
         self._halt = True
         if self.is_alive():
             self.join()
-        if self.target is not None and not self._handed:  # the bundle stopped before writing: no litter
-            self._handed = True
-            try:
-                os.remove(self.target)
-            except OSError:
-                pass
+
+
+class _Temp:
+    """One run's own temporary file for the zip: ``<zip>.<random>.tmp`` in the zip's folder, created exclusively
+    (``mkstemp``: ``O_EXCL``, so a file or symlink planted there is never followed or overwritten) and written
+    through this descriptor only. Concurrent bundles of one project each have their own (``temp_pattern`` keeps
+    them all out of the walk). ``discard`` removes it unless it became the zip."""
+
+    def __init__(self, zip_path: str):
+        folder, name = os.path.split(os.path.abspath(zip_path))
+        self.fd, self.path = tempfile.mkstemp(prefix=name + ".", suffix=".tmp", dir=folder)
+        if hasattr(os, "fchmod"):
+            os.fchmod(self.fd, 0o644)  # the zip is not a private file
+        self.closed = False
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            os.close(self.fd)
+
+    def discard(self) -> None:
+        self.close()
+        try:
+            os.remove(self.path)
+        except OSError:
+            pass
+
+
+def temp_pattern(zip_path: str) -> tuple[str, str, str]:
+    """(folder, prefix, suffix) of the temporary files of bundles writing ``zip_path`` (``<zip>.*.tmp``; the
+    ``<zip>.tmp`` of earlier fink versions matches too): never bundled. The suffix is always ``.tmp`` (the
+    collector tests it first, cheaply)."""
+    folder, name = os.path.split(os.path.abspath(zip_path))
+    return folder, name + ".", ".tmp"
 
 
 def prepare(cache: "MemberCache", level: int = COMPRESS_LEVEL, target: str | None = None) -> None:
     """Bind ``cache`` to the compression settings and start hashing its newest pack in the background (and copying
-    it to ``target``, the zip's temporary file ``<zip>.tmp``, created before this returns); called before the files
-    are collected, so that work overlaps the walk (``write_zip`` does it itself otherwise)."""
+    it into a temporary file of its own for the zip ``target``, created before this returns: ``cache.temp``);
+    called before the files are collected, so that work overlaps the walk (``write_zip`` does it itself
+    otherwise)."""
     cache.bind(compression_settings(level))
     cache.sweep()
     newest = cache.newest_pack()
     if cache.prehash is None and newest is not None:
         name, size, digest = cache.packs[newest][:3]
         if digest:
-            cache.prehash = _Prehash(cache.pack_path(newest), size, digest, target)
+            if target is not None and cache.temp is None:
+                try:
+                    cache.temp = _Temp(target)
+                except OSError:
+                    pass  # the writer reports what is wrong with the folder
+            cache.prehash = _Prehash(cache.pack_path(newest), size, digest, cache.temp)
             cache.prehash.start()
 
 
@@ -737,8 +771,11 @@ class _Writer:
         path, present = cache.pack_path(run.pack), 0
         if self.offset == 0 and run.start == 0 and self.present and path == self.fh.prehash.path:
             present = min(self.present, length)  # this zip starts with the pack's first bytes: already there
-        self.fh.copy_range(cache.pack_fd(run.pack), path, run.start, length, spans, present,
-                           partial(cache.read_pack, run.pack))
+        try:
+            self.fh.copy_range(cache.pack_fd(run.pack), path, run.start, length, spans, present,
+                               partial(cache.read_pack, run.pack))
+        except OSError:  # e.g. the pack is gone (removed by hand, evicted): the cache never fails a bundle
+            raise _StaleCache() from None
         self.offset += length
         self.count += len(run.members)
         self.unzipped += unzipped
@@ -791,28 +828,34 @@ def write_zip(path: str, members: Iterable[Member], *, level: int = COMPRESS_LEV
     """
     members = list(members)
     workers = workers or max(2, os.cpu_count() or 2)
-    tmp = f"{path}.tmp"
-    if cache is not None:
-        prepare(cache, level)
-        cache.hits = 0
+    temp, complete = None, False
     try:
+        if cache is not None:
+            prepare(cache, level)
+            cache.hits = 0
+            temp, cache.temp = cache.temp, None  # made by ``prepare`` (the previous bundle copied into it)
+        temp = temp or _Temp(path)
         try:
-            writer, sha = _attempt(tmp, members, level, workers, cache, ranges=bool(cache and cache.entries))
+            writer, sha = _attempt(temp, members, level, workers, cache, ranges=bool(cache and cache.entries))
         except _StaleCache:
             cache.hits = 0
-            writer, sha = _attempt(tmp, members, level, workers, cache, ranges=False)
-        _replace(tmp, path)
+            writer, sha = _attempt(temp, members, level, workers, cache, ranges=False)
+        size = os.fstat(temp.fd).st_size
+        temp.close()  # before the rename (Windows)
+        complete, reused = True, 0
+        if cache is not None:  # recorded from this run's own file: once renamed, ``path`` may be another run's zip
+            reused = cache.hits
+            cache.commit(temp.path, writer.written, sha)
+        _replace(temp.path, path)
     except BaseException:
         if cache is not None:
             cache.close()
-        if os.path.exists(tmp):
-            os.remove(tmp)
+        if temp is not None:
+            if complete and not os.path.lexists(path) and os.path.exists(temp.path):
+                _put_in_place(temp.path, path)  # stopped between removing the old zip and renaming the new one
+            temp.discard()
         raise
-    reused = 0
-    if cache is not None:
-        reused = cache.hits
-        cache.commit(path, writer.written, sha)
-    return ZipStats(writer.count, writer.unzipped, os.path.getsize(path), base64.b64encode(sha).decode(), reused)
+    return ZipStats(writer.count, writer.unzipped, size, base64.b64encode(sha).decode(), reused)
 
 
 def _replace(tmp: str, path: str) -> None:
@@ -829,15 +872,26 @@ def _replace(tmp: str, path: str) -> None:
     os.replace(tmp, path)
 
 
-def _attempt(tmp: str, members: list[Member], level: int, workers: int, cache: "MemberCache | None",
+def _put_in_place(tmp: str, path: str) -> None:
+    """An interrupt (Ctrl-C, a graceful exit) came after the old zip was removed: the new one is complete, so it
+    takes its place — interrupted or not, there is always a complete zip."""
+    try:
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def _attempt(temp: _Temp, members: list[Member], level: int, workers: int, cache: "MemberCache | None",
              ranges: bool) -> tuple[_Writer, str]:
-    """Write the zip to ``tmp``; returns the writer (what it wrote) and the zip's SHA-256."""
+    """Write the zip to ``temp`` (from its start); returns the writer (what it wrote) and the zip's SHA-256."""
     ahead = workers * 2
-    pool = ThreadPoolExecutor(workers, thread_name_prefix="fink-zip")
     prehash = cache.prehash if cache is not None else None
-    present = prehash.hand_over(tmp) if prehash is not None else 0  # the prehash stops writing to tmp first
-    keep = os.O_TRUNC if not (ranges and present) else 0
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | keep | getattr(os, "O_BINARY", 0), 0o644)
+    present = prehash.hand_over(temp.path) if prehash is not None else 0  # the prehash stops writing to it first
+    fd = temp.fd
+    if not (ranges and present):
+        os.ftruncate(fd, 0)
+    os.lseek(fd, 0, os.SEEK_SET)
+    pool = ThreadPoolExecutor(workers, thread_name_prefix="fink-zip")
     writer = None
     try:
         writer, pending, in_flight = _Writer(fd, prehash if ranges else None, present if ranges else 0), deque(), 0
@@ -858,7 +912,5 @@ def _attempt(tmp: str, members: list[Member], level: int, workers: int, cache: "
         if writer is not None:
             writer.fh.hasher.stop()
         raise
-    finally:
-        os.close(fd)
     pool.shutdown()
     return writer, sha
