@@ -294,6 +294,12 @@ class _Server:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import gc
+
+    from fink.cli import GC_THRESHOLD
+    # a short-lived process like a console script (fink.cli.console): the collector would otherwise walk the
+    # preloaded modules again and again while they are imported, and each member inherits the setting
+    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
     args = sys.argv[1:] if argv is None else argv
     sock = socket.socket(fileno=int(args[0]))
     preload = tuple(args[1].split(",")) if len(args) > 1 and args[1] else PRELOAD
