@@ -10,5 +10,5 @@ setup(
     packages=find_packages(include=["fink_bundler", "fink_bundler.*"]),
     package_data={"fink_bundler": ["*.yaml"]},
     install_requires=["fink-core>=1.0.0", "pathspec>=0.12"],
-    entry_points={"fink.plugins": ["bundler = fink_bundler.bundler"]},
+    entry_points={"fink.plugins": ["bundler = fink_bundler.plugin"]},
 )

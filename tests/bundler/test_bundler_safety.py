@@ -146,3 +146,18 @@ def test_an_interrupted_install_leaves_no_half_cache_and_no_zip(work, monkeypatc
         bundler.build_lambda_bundle(_section([]), str(work), ignore=[], keep=True)
     assert os.listdir(work / ".fink" / "tmp") == [] and not (work / ".fink" / "deps").exists()
     assert not (work / "bundle.zip").exists()
+
+
+def test_a_command_that_does_not_bundle_does_not_import_the_bundling_engine(tmp_path, monkeypatch):
+    """Every command loads every plugin: the bundler's entry point is a thin module, and the collector, installers,
+    member cache and zip writer (~10 ms of CPU) are imported only when lambda or code bundles. A real process,
+    since this test session has imported them long ago."""
+    import subprocess
+    import sys
+    (tmp_path / "fink_dev.json").write_text('{"cloud": {"stack": {"StackName": "x"}}}')
+    (tmp_path / "cloudformation.py").write_text("def generate_template():\n    return '{\"Resources\": {}}'\n")
+    code = ("import sys; from fink.cli import run; code = run('cloud', ['generate']); "
+            "print(code, sorted(m for m in sys.modules if m.startswith('fink_bundler')))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                         env={**__import__("os").environ, "ENV": "dev"})
+    assert out.stdout.strip().splitlines()[-1] == "0 ['fink_bundler', 'fink_bundler.plugin']", out.stderr

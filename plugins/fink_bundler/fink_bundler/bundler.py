@@ -44,12 +44,12 @@ from fink.errors import ConfigError, FinkError
 from .collect import DEFAULT_EXCLUDES, Collector, Ignore, load_ignore_patterns
 from .deps import CACHE_DIR, Installed, install_node, install_python, is_install_noise, node_modules_folders
 from .membercache import CACHE_SUBDIR, open_cache
+from .plugin import TOOLS
 from .zipwriter import prepare, temp_pattern, write_zip
 
 __all__ = ["register", "deregister", "BundleResult", "build_lambda_bundle", "build_code_bundle", "run_pre_bundle",
            "check_unzipped", "on_bundle_pre", "on_bundle_init", "MAX_UNZIPPED", "TOOLS"]
 
-TOOLS = ("lambda", "code")
 MAX_UNZIPPED = 250 * 1024 * 1024       #: Lambda: largest unzipped deployment package, however uploaded
 DEFAULT_ZIP = "bundle.zip"
 DEFAULT_CODE_FOLDERS = ({"source": "codedeploy", "target": ""},)
