@@ -4,8 +4,8 @@ Why deterministic: the same sources must give the same bytes, in any folder, fro
 base64(sha256(zip)) equals Lambda's ``CodeSha256`` (or the S3 key of a code bundle) for unchanged code and nothing
 is uploaded or published again.
 
-Lifecycle wiring (only when ``context['tool']`` is ``lambda`` or ``code``; the core sends ``bundle_*`` only for
-bundling commands):
+Lifecycle wiring (connected by the thin entry module :mod:`fink_bundler.plugin`, which imports this module only
+when ``context['tool']`` is ``lambda`` or ``code``; the core sends ``bundle_*`` only for bundling commands):
 
 - ``bundle_pre``: runs the tool section's ``bundling.preBundle`` scripts in order (cwd = working folder); a failing
   script stops the run with its output.
@@ -37,7 +37,6 @@ import shlex
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from fink import fink_signals
 from fink.bundle import confined_path
 from fink.errors import ConfigError, FinkError
 
@@ -47,7 +46,7 @@ from .membercache import CACHE_SUBDIR, open_cache
 from .plugin import TOOLS
 from .zipwriter import prepare, temp_pattern, write_zip
 
-__all__ = ["register", "deregister", "BundleResult", "build_lambda_bundle", "build_code_bundle", "run_pre_bundle",
+__all__ = ["BundleResult", "build_lambda_bundle", "build_code_bundle", "run_pre_bundle",
            "check_unzipped", "on_bundle_pre", "on_bundle_init", "MAX_UNZIPPED", "TOOLS"]
 
 MAX_UNZIPPED = 250 * 1024 * 1024       #: Lambda: largest unzipped deployment package, however uploaded
@@ -343,14 +342,3 @@ def on_bundle_init(payload: tuple[dict, dict]) -> None:
     context["_bundle_file"] = result.path
     context["_bundle_sha256"] = result.sha256
     context["_bundle_size"] = result.size
-
-
-def register() -> None:
-    fink_signals.bundle_pre.connect(on_bundle_pre)
-    fink_signals.bundle_init.connect(on_bundle_init)
-
-
-def deregister() -> None:
-    fink_signals.bundle_pre.disconnect(on_bundle_pre)
-    fink_signals.bundle_init.disconnect(on_bundle_init)
-
