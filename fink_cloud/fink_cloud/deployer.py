@@ -114,12 +114,14 @@ def _template_source(context: dict, config: dict, body: str) -> dict[str, str]:
     return {"TemplateURL": s3_url(bucket, key, awsclient.region)}
 
 
-def _change_set_request(context: dict, config: dict, body: str, change_set_type: str) -> dict[str, Any]:
+def _change_set_request(context: dict, config: dict, body: str, change_set_type: str,
+                        state: dict[str, str] | None = None) -> dict[str, Any]:
+    """The change set request (CreateStack takes the same arguments); ``state``: the deploy state parameter."""
     stack = config["stack"]
     request: dict[str, Any] = {
         "StackName": stack["StackName"], "ChangeSetType": change_set_type,
         "ChangeSetName": "fink-" + context["_clock"].now().strftime("%Y%m%d%H%M%S-") + request_id(),
-        "Parameters": parameter_list(config.get("parameters") or {}),
+        "Parameters": parameter_list(config.get("parameters") or {}) + ([state] if state else []),
         **_template_source(context, config, body),
         **change_set_settings(stack, change_set_type),
     }
@@ -153,10 +155,7 @@ def make_plan(context: dict, config: dict, cfn: CloudFormation, *, preview: bool
                                                            secrets)
     state = add_state(template, secrets)
     change_set_type = "CREATE" if _is_new(stack) else "UPDATE"
-    request = _change_set_request(context, config, json.dumps(template, indent=2), change_set_type)
-    if state is not None:
-        request["Parameters"] = [*request["Parameters"], state]
-        request["Description"] = description(request)
+    request = _change_set_request(context, config, json.dumps(template, indent=2), change_set_type, state)
     settings = plan_settings(None if _is_new(stack) else stack, config["stack"])
     change_set, last_event = None, None
     if not preview and not reviewed and not changes and not settings.tag_changes \

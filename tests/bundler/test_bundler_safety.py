@@ -159,5 +159,5 @@ def test_a_command_that_does_not_bundle_does_not_import_the_bundling_engine(tmp_
     code = ("import sys; from fink.cli import run; code = run('cloud', ['generate']); "
             "print(code, sorted(m for m in sys.modules if m.startswith('fink_bundler')))")
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60,
-                         env={**__import__("os").environ, "ENV": "dev"})
+                         env={**os.environ, "ENV": "dev"})
     assert out.stdout.strip().splitlines()[-1] == "0 ['fink_bundler', 'fink_bundler.plugin']", out.stderr
